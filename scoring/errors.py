@@ -3,6 +3,7 @@
 ScoringError
 ├── IcpConfigError      an ICP file is invalid (messages name file, line and key)
 ├── ImportRowError      one CSV row cannot be imported (row number and reason)
+├── CsvFormatError      a whole CSV file cannot be read (not a CSV, no header, bad encoding, bad --map)
 └── ValidationDataError win/loss data cannot support the requested statistic
 """
 
@@ -32,3 +33,7 @@ class ImportRowError(ScoringError):
 
 class ValidationDataError(ScoringError):
     """Win/loss data cannot support the requested statistic (for example no closed deals)."""
+
+
+class CsvFormatError(ScoringError):
+    """A CSV file cannot be read at all, or a column mapping does not fit it; bad rows never raise this."""

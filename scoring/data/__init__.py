@@ -1,0 +1,1 @@
+"""Lookup tables shipped with the scoring package: industries, countries, technologies, CSV headers."""
