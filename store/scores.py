@@ -1,0 +1,103 @@
+"""Scores: the current ledger per account, and a history row whenever fit or tier changes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from scoring.domain import Ledger, Tier
+from store.models import AccountRow, ScoreHistoryRow, ScoreRow
+
+
+def save_ledgers(session: Session, workspace: str, ledgers: Iterable[Ledger]) -> int:
+    """Stores ledgers as the accounts' current scores; returns how many tiers changed."""
+    ledgers = list(ledgers)
+    ids = [lg.account_id for lg in ledgers if lg.account_id is not None]
+    current = {
+        r.account_id: r
+        for r in session.scalars(
+            select(ScoreRow).where(ScoreRow.workspace_id == workspace, ScoreRow.account_id.in_(ids))
+        )
+    }
+    changed = 0
+    for lg in ledgers:
+        if lg.account_id is None:
+            raise ValueError("a ledger to store needs its account id")
+        payload = lg.model_dump(mode="json")
+        row = current.get(lg.account_id)
+        moved = row is None or row.tier != lg.tier.value or abs(row.fit - lg.fit) > 1e-9
+        if row is None:
+            row = ScoreRow(account_id=lg.account_id, workspace_id=workspace)
+            session.add(row)
+        if row is not None and row.tier is not None and row.tier != lg.tier.value:
+            changed += 1
+        row.icp_version = lg.icp_version
+        row.fit = lg.fit
+        row.coverage = lg.coverage
+        row.tier = lg.tier.value
+        row.ledger = payload
+        row.scored_at = lg.scored_at
+        row.stale = False
+        if moved:
+            session.add(
+                ScoreHistoryRow(
+                    workspace_id=workspace,
+                    account_id=lg.account_id,
+                    icp_version=lg.icp_version,
+                    fit=lg.fit,
+                    tier=lg.tier.value,
+                    scored_at=lg.scored_at,
+                )
+            )
+    return changed
+
+
+def get_ledger(session: Session, workspace: str, account_id: int) -> Ledger | None:
+    """Returns an account's current ledger, or None when it was never scored."""
+    row = session.scalar(select(ScoreRow).where(ScoreRow.workspace_id == workspace, ScoreRow.account_id == account_id))
+    return None if row is None else Ledger.model_validate(row.ledger)
+
+
+def list_scores(
+    session: Session,
+    workspace: str,
+    *,
+    tiers: Sequence[Tier] | None = None,
+    min_fit: float | None = None,
+    max_fit: float | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[tuple[AccountRow, ScoreRow]]:
+    """Returns scored accounts best first (tier, then fit), with optional filters."""
+    stmt = (
+        select(AccountRow, ScoreRow)
+        .join(ScoreRow, ScoreRow.account_id == AccountRow.id)
+        .where(AccountRow.workspace_id == workspace, ScoreRow.workspace_id == workspace)
+    )
+    if tiers:
+        stmt = stmt.where(ScoreRow.tier.in_([t.value for t in tiers]))
+    if min_fit is not None:
+        stmt = stmt.where(ScoreRow.fit >= min_fit)
+    if max_fit is not None:
+        stmt = stmt.where(ScoreRow.fit <= max_fit)
+    rows = [(a, s) for a, s in session.execute(stmt).tuples()]
+    rows.sort(key=lambda pair: (Tier(pair[1].tier).rank, -pair[1].fit, pair[0].name_key, pair[0].id))
+    end = None if limit is None else offset + limit
+    return rows[offset:end]
+
+
+def tier_history(session: Session, workspace: str, account_id: int) -> list[ScoreHistoryRow]:
+    """Returns an account's past fits and tiers, oldest first."""
+    stmt = (
+        select(ScoreHistoryRow)
+        .where(ScoreHistoryRow.workspace_id == workspace, ScoreHistoryRow.account_id == account_id)
+        .order_by(ScoreHistoryRow.scored_at, ScoreHistoryRow.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def clear_scores(session: Session, workspace: str) -> None:
+    """Removes every current score of a workspace (history is kept)."""
+    session.execute(delete(ScoreRow).where(ScoreRow.workspace_id == workspace))
