@@ -1,0 +1,366 @@
+"""Merging facts into a profile, with provenance; deduplicating trigger events across outlets and days.
+
+Per field the profile keeps the chosen value, every source behind it, the values it beat, and a
+confidence computed from independent agreement and recency (never from a model's self-report):
+
+    confidence = min(0.95, 0.5 + 0.2 × (independent agreeing sources − 1)) × recency
+    recency    = 1.0 under 180 days old, 0.8 under two years, 0.6 beyond
+
+CRM values count as one source with confidence 0.9 ("as entered"). Which origin wins is a
+policy: by default the CRM for firmographics and the newest extracted value for the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from scoring.domain import (
+    Account,
+    EventType,
+    Evidence,
+    Fact,
+    FactKind,
+    JsonValue,
+    Origin,
+    Profile,
+    ProfileValue,
+    TriggerEvent,
+)
+from scoring.profiles import profile_from_account
+
+FIRMOGRAPHIC_FIELDS = frozenset(
+    {"industry", "revenue", "currency", "employees", "country", "city", "founded_year", "parent_company", "region"}
+)
+LIST_FIELDS = frozenset(
+    {
+        "technologies",
+        "tech_categories",
+        "legacy_systems",
+        "structure",
+        "priorities",
+        "pains",
+        "competitors",
+        "relationships",
+        "integration_requirements",
+        "it_maturity",
+    }
+)
+EVENT_WINDOW_DAYS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class MergePolicy:
+    """Which origin wins per field: `crm_first` fields prefer the CRM, the rest the newest extracted value."""
+
+    crm_first: frozenset[str] = FIRMOGRAPHIC_FIELDS
+
+    def prefers_crm(self, field: str) -> bool:
+        """Returns True when the CRM value wins for a field."""
+        return field in self.crm_first
+
+
+def recency_factor(observed: datetime | None, *, now: datetime) -> float:
+    """Returns 1.0 for recent evidence, 0.8 under two years, 0.6 beyond (and for undated evidence)."""
+    if observed is None:
+        return 0.6
+    age = (now - observed).days
+    if age < 180:
+        return 1.0
+    if age < 730:
+        return 0.8
+    return 0.6
+
+
+def _agreement(n_independent: int) -> float:
+    return min(0.95, 0.5 + 0.2 * max(0, n_independent - 1))
+
+
+def _key(value: JsonValue) -> str:
+    if isinstance(value, str):
+        return " ".join(value.split()).casefold()
+    if isinstance(value, dict):
+        return str(sorted(value.items()))
+    return str(value)
+
+
+def _scalar(fact: Fact) -> JsonValue:
+    v = fact.value
+    if isinstance(v, dict) and "amount" in v:
+        return v["amount"]  # type: ignore[no-any-return]
+    if isinstance(v, dict) and "name" in v:
+        return v["name"]  # type: ignore[no-any-return]
+    return v
+
+
+def _independent(facts: Sequence[Fact], clusters: dict[str, str]) -> int:
+    """Counts independent sources: documents in the same near-duplicate cluster count once."""
+    keys = set()
+    for f in facts:
+        doc = f.evidence.document_id if f.evidence else None
+        keys.add(clusters.get(doc, doc) if doc else f"{f.origin}:{f.id}")
+    return len(keys)
+
+
+def merge_profile(
+    account: Account,
+    facts: Iterable[Fact],
+    *,
+    now: datetime,
+    known_empty: frozenset[str] = frozenset(),
+    policy: MergePolicy | None = None,
+    clusters: dict[str, str] | None = None,
+    monitored: bool = False,
+) -> Profile:
+    """Returns the account's profile: CRM fields and extracted facts merged, events deduplicated."""
+    policy = policy or MergePolicy()
+    clusters = clusters or {}
+    base = profile_from_account(account, known_empty=known_empty)
+    fields: dict[str, ProfileValue] = {}
+    for name, pv in base.fields.items():
+        fields[name] = pv.model_copy(update={"confidence": 0.9})
+    by_field: dict[str, list[Fact]] = defaultdict(list)
+    events: list[Fact] = []
+    for f in facts:
+        if f.stale and f.kind is not FactKind.TRIGGER:
+            continue
+        if f.kind is FactKind.TRIGGER:
+            events.append(f)
+        elif f.kind is FactKind.PERSON:
+            continue
+        else:
+            by_field[f.field].append(f)
+    for name, fs in by_field.items():
+        if name in LIST_FIELDS:
+            fields[name] = _merge_list(name, fs, fields.get(name), now=now, clusters=clusters)
+        else:
+            fields[name] = _merge_scalar(name, fs, fields.get(name), policy=policy, now=now, clusters=clusters)
+        if name == "technologies":
+            cats = sorted(
+                {
+                    str(f.value["category"])
+                    for f in fs
+                    if isinstance(f.value, dict) and f.value.get("category") not in (None, "other")
+                }
+            )
+            if cats:
+                fields["tech_categories"] = ProfileValue(value=list(cats), origin=fs[0].origin, confidence=0.7)
+    return Profile(
+        account_id=account.id, fields=fields, events=dedupe_events(events, clusters=clusters), monitored=monitored
+    )
+
+
+def _merge_scalar(
+    name: str,
+    facts: list[Fact],
+    crm: ProfileValue | None,
+    *,
+    policy: MergePolicy,
+    now: datetime,
+    clusters: dict[str, str],
+) -> ProfileValue:
+    groups: dict[str, list[Fact]] = defaultdict(list)
+    for f in facts:
+        groups[_key(_scalar(f))].append(f)
+
+    def newest(fs: list[Fact]) -> datetime:
+        return max((f.observed_at or datetime.min.replace(tzinfo=now.tzinfo)) for f in fs)
+
+    ranked = sorted(groups.values(), key=lambda fs: (_independent(fs, clusters), newest(fs)), reverse=True)
+    if name not in FIRMOGRAPHIC_FIELDS:
+        ranked = sorted(groups.values(), key=lambda fs: (newest(fs), _independent(fs, clusters)), reverse=True)
+    best = ranked[0]
+    value = _scalar(best[0])
+    others: list[JsonValue] = [_scalar(fs[0]) for fs in ranked[1:]]
+    conf = _agreement(_independent(best, clusters)) * recency_factor(newest(best), now=now)
+    extracted = ProfileValue(
+        value=value,
+        origin=best[0].origin,
+        evidence=[f.evidence for f in best if f.evidence is not None],
+        fact_ids=[f.id for f in best if f.id],
+        confidence=round(conf, 3),
+        conflicts=others,
+        observed_at=newest(best),
+    )
+    if crm is None or crm.value is None:
+        return extracted
+    if _key(crm.value) == _key(value):
+        return crm.model_copy(
+            update={
+                "evidence": extracted.evidence,
+                "fact_ids": extracted.fact_ids,
+                "confidence": min(0.95, 0.9 + 0.05 * len(best)),
+                "conflicts": others,
+            }
+        )
+    if policy.prefers_crm(name):
+        return crm.model_copy(update={"conflicts": [value, *others]})
+    return extracted.model_copy(update={"conflicts": [crm.value, *others]})
+
+
+def _merge_list(
+    name: str, facts: list[Fact], crm: ProfileValue | None, *, now: datetime, clusters: dict[str, str]
+) -> ProfileValue:
+    seen: dict[str, JsonValue] = {}
+    if crm is not None and isinstance(crm.value, list):
+        for v in crm.value:
+            seen.setdefault(_key(v), v)
+    for f in sorted(facts, key=lambda f: f.observed_at or now, reverse=True):
+        v = _scalar(f)
+        seen.setdefault(_key(v), v)
+    newest = max((f.observed_at for f in facts if f.observed_at), default=None)
+    conf = _agreement(_independent(facts, clusters)) * recency_factor(newest, now=now)
+    return ProfileValue(
+        value=list(seen.values()),
+        origin=facts[0].origin,
+        evidence=[f.evidence for f in facts if f.evidence is not None],
+        fact_ids=[f.id for f in facts if f.id],
+        confidence=round(conf, 3),
+        observed_at=newest,
+    )
+
+
+# --- events --------------------------------------------------------------------------------
+
+_WORD = re.compile(r"[a-z0-9]+")
+_STOP = frozenset({"the", "a", "an", "of", "and", "in", "to", "for", "its", "as", "new", "inc", "ltd", "group"})
+
+
+def _tokens(*parts: Any) -> frozenset[str]:
+    out: set[str] = set()
+    for p in parts:
+        if p:
+            out.update(t for t in _WORD.findall(str(p).casefold()) if t not in _STOP and len(t) > 1)
+    return frozenset(out)
+
+
+def _salient(f: Fact) -> frozenset[str]:
+    v = f.value if isinstance(f.value, dict) else {}
+    return _tokens(v.get("person"), v.get("target"), v.get("acquirer"), v.get("location"), v.get("round"))
+
+
+def _when(f: Fact) -> date | None:
+    if f.event_date:
+        return f.event_date
+    if f.evidence and f.evidence.published_at:
+        return f.evidence.published_at.date()
+    return f.observed_at.date() if f.observed_at else None
+
+
+def _same_event(a: Fact, b: Fact, clusters: dict[str, str]) -> bool:
+    va = a.value if isinstance(a.value, dict) else {}
+    vb = b.value if isinstance(b.value, dict) else {}
+    if va.get("type") != vb.get("type"):
+        return False
+    da, db = _when(a), _when(b)
+    if da and db and abs((da - db).days) > EVENT_WINDOW_DAYS:
+        return False
+    doc_a = a.evidence.document_id if a.evidence else None
+    doc_b = b.evidence.document_id if b.evidence else None
+    if doc_a and doc_b and clusters.get(doc_a, doc_a) == clusters.get(doc_b, doc_b):
+        return True
+    sa, sb = _salient(a), _salient(b)
+    if sa and sb:
+        return bool(sa & sb)
+    amount_a, amount_b = va.get("amount"), vb.get("amount")
+    if amount_a and amount_b:
+        return abs(float(amount_a) - float(amount_b)) <= 0.05 * max(float(amount_a), float(amount_b))
+    # nothing salient on either side: same type, close dates, overlapping summaries
+    ta, tb = _tokens(va.get("summary")), _tokens(vb.get("summary"))
+    return len(ta & tb) >= max(2, min(len(ta), len(tb)) // 2)
+
+
+def materiality(event_type: EventType, value: dict[str, Any], *, sources: int) -> float:
+    """Returns how much an event matters, 0..1, from its type, size and number of independent sources."""
+    base = {
+        EventType.FUNDING: 0.6,
+        EventType.LEADERSHIP_CHANGE: 0.5,
+        EventType.ACQUISITION: 0.8,
+        EventType.EXPANSION: 0.7,
+        EventType.LAYOFFS: 0.7,
+        EventType.PARTNERSHIP: 0.4,
+        EventType.PRODUCT_LAUNCH: 0.4,
+        EventType.HIRING_SURGE: 0.5,
+        EventType.IPO: 0.9,
+    }[event_type]
+    amount = value.get("amount")
+    if isinstance(amount, int | float):
+        if amount >= 50_000_000:
+            base += 0.2
+        elif amount >= 10_000_000:
+            base += 0.1
+    role = str(value.get("role") or "").casefold()
+    if event_type is EventType.LEADERSHIP_CHANGE and re.search(
+        r"\bchief\b|\bceo\b|\bcfo\b|\bcoo\b|\bcio\b|\bcto\b", role
+    ):
+        base += 0.3
+    base += 0.05 * max(0, sources - 1)
+    return round(min(1.0, base), 2)
+
+
+def dedupe_events(facts: Sequence[Fact], *, clusters: dict[str, str] | None = None) -> list[TriggerEvent]:
+    """Groups event facts reporting the same event (across outlets and days) into trigger events, newest first."""
+    clusters = clusters or {}
+    groups: list[list[Fact]] = []
+    for f in sorted(facts, key=lambda f: (_when(f) or date.min, f.id or "")):
+        for g in groups:
+            if any(_same_event(f, other, clusters) for other in g):
+                g.append(f)
+                break
+        else:
+            groups.append([f])
+    events = []
+    for g in groups:
+        lead = max(g, key=lambda f: (len(str(f.value)), f.id or ""))
+        v: dict[str, Any] = dict(lead.value) if isinstance(lead.value, dict) else {"summary": str(lead.value)}
+        etype = EventType(v.get("type", "funding"))
+        dated = [f.event_date for f in g if f.event_date]
+        published = [f.evidence.published_at for f in g if f.evidence and f.evidence.published_at]
+        evidence: list[Evidence] = []
+        seen_docs = set()
+        for f in g:
+            if f.evidence and f.evidence.document_id not in seen_docs:
+                seen_docs.add(f.evidence.document_id)
+                evidence.append(f.evidence)
+        sources = _independent(g, clusters)
+        people = [str(v[k]) for k in ("person",) if v.get(k)]
+        events.append(
+            TriggerEvent(
+                type=etype,
+                event_date=min(dated) if dated else None,
+                published_at=min(published) if published else None,
+                summary=str(v.get("summary") or etype.value),
+                people=people,
+                amount=float(v["amount"]) if isinstance(v.get("amount"), int | float) else None,
+                currency=v.get("currency"),
+                materiality=materiality(etype, v, sources=sources),
+                evidence=evidence,
+                fact_ids=[f.id for f in g if f.id],
+            )
+        )
+    events.sort(key=lambda e: e.when or date.min, reverse=True)
+    return events
+
+
+def people_from_facts(facts: Iterable[Fact]) -> list[tuple[dict[str, Any], list[Evidence], Origin]]:
+    """Returns the distinct people found in facts, with their evidence (by name)."""
+    people: dict[str, tuple[dict[str, Any], list[Evidence], Origin]] = {}
+    for f in facts:
+        if f.kind is not FactKind.PERSON or not isinstance(f.value, dict):
+            continue
+        name = " ".join(str(f.value.get("name", "")).split())
+        if not name:
+            continue
+        key = name.casefold()
+        if key not in people:
+            people[key] = (dict(f.value), [], f.origin)
+        value, ev, _ = people[key]
+        if not value.get("title") and f.value.get("title"):
+            value["title"] = f.value["title"]
+        if f.evidence:
+            ev.append(f.evidence)
+    return list(people.values())
