@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli import accounts, config_cmd, demo, scoring_cmd, validate_cmd
+from api.cli import accounts, config_cmd, demo, scoring_cmd, server_cmd, validate_cmd
 
 app = typer.Typer(
     name="icp",
@@ -40,6 +40,7 @@ app.add_typer(config_cmd.app, name="config")
 scoring_cmd.register(app)
 demo.register(app)
 validate_cmd.register(app)
+server_cmd.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,101 @@
+"""Accounts: list with filters, import, show, ledger and explanation."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, UploadFile
+
+from api.http.deps import Svc, WriteSvc
+from api.http.errors import ERROR_RESPONSES, ApiError
+from api.http.schemas import AccountOut, AccountPage, ExplanationOut, ImportOut
+from api.ops.accounts import import_accounts
+from scoring.domain import Tier
+from scoring.explain import explain_ledger, ledger_json
+from store.accounts import account_from_row, get_account, list_accounts
+from store.models import AccountRow, ScoreRow
+from store.scores import get_ledger, list_scores
+
+router = APIRouter(prefix="/accounts", tags=["accounts"], responses=ERROR_RESPONSES)
+
+
+def _out(row: AccountRow, score: ScoreRow | None) -> AccountOut:
+    data = account_from_row(row).model_dump(exclude={"workspace", "id"})
+    return AccountOut(
+        id=row.id,
+        **data,
+        tier=Tier(score.tier) if score else None,
+        fit=score.fit if score else None,
+        coverage=score.coverage if score else None,
+        scored_at=score.scored_at if score else None,
+        stale=score.stale if score else False,
+    )
+
+
+@router.get("", response_model=AccountPage, summary="List accounts, best tier first")
+def list_accounts_route(
+    svc: Svc,
+    tier: Annotated[list[Tier] | None, Query(description="Only these tiers.")] = None,
+    min_fit: Annotated[float | None, Query(ge=0, le=100)] = None,
+    max_fit: Annotated[float | None, Query(ge=0, le=100)] = None,
+    scored: Annotated[bool | None, Query(description="Only scored (true) or unscored (false) accounts.")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> AccountPage:
+    """Returns accounts with their tier and fit; filters by tier and fit range."""
+    with svc.db.session() as s:
+        if scored is False:
+            scored_ids = {a.id for a, _ in list_scores(s, svc.workspace)}
+            rows = [r for r in list_accounts(s, svc.workspace) if r.id not in scored_ids]
+            page = rows[offset : offset + limit]
+            return AccountPage(items=[_out(r, None) for r in page], total=len(rows), limit=limit, offset=offset)
+        pairs = list_scores(s, svc.workspace, tiers=tier, min_fit=min_fit, max_fit=max_fit)
+        if scored is None and not tier and min_fit is None and max_fit is None:
+            scored_ids = {a.id for a, _ in pairs}
+            unscored = [(r, None) for r in list_accounts(s, svc.workspace) if r.id not in scored_ids]
+            all_pairs: list[tuple[AccountRow, ScoreRow | None]] = [*pairs, *unscored]
+        else:
+            all_pairs = list(pairs)
+        page_pairs = all_pairs[offset : offset + limit]
+        return AccountPage(
+            items=[_out(a, sc) for a, sc in page_pairs], total=len(all_pairs), limit=limit, offset=offset
+        )
+
+
+@router.post("/import", response_model=ImportOut, summary="Import accounts from a CRM export (CSV)")
+async def import_route(
+    svc: WriteSvc,
+    file: Annotated[UploadFile, File(description="CSV file: Salesforce, HubSpot or similar columns.")],
+    rescore_after: Annotated[bool, Query(alias="rescore")] = True,
+) -> ImportOut:
+    """Imports accounts; bad rows come back with row number and reason, good rows land."""
+    data = await file.read()
+    report = import_accounts(svc, data, source=file.filename or "upload.csv")
+    if rescore_after and report.account_ids:
+        from api.ops.scoring import rescore
+
+        rescore(svc, account_ids=report.account_ids)
+    return ImportOut.model_validate(report.as_dict())
+
+
+@router.get("/{account_id}", response_model=AccountOut, summary="Show one account")
+def show_route(svc: Svc, account_id: int) -> AccountOut:
+    """Returns one account of the caller's workspace (404 for any other)."""
+    with svc.db.session() as s:
+        row = get_account(s, svc.workspace, account_id)
+        score = s.get(ScoreRow, row.id)
+        return _out(row, score if score and score.workspace_id == svc.workspace else None)
+
+
+@router.get("/{account_id}/explanation", response_model=ExplanationOut, summary="Why the account has its tier")
+def explanation_route(svc: Svc, account_id: int) -> ExplanationOut:
+    """Returns the score ledger: every criterion with status, points and evidence, and what would move it up."""
+    with svc.db.session() as s:
+        row = get_account(s, svc.workspace, account_id)
+        ledger = get_ledger(s, svc.workspace, row.id)
+        domain = row.domain
+    if ledger is None:
+        raise ApiError(409, "not_scored", f"account {account_id} has not been scored yet; POST /score")
+    data = ledger_json(ledger, domain=domain)
+    data["text"] = explain_ledger(ledger)
+    return ExplanationOut.model_validate(data)
