@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -19,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -207,7 +207,7 @@ class DocumentRow(Base):
     fetched_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     content_hash: Mapped[str] = mapped_column(String(64))
-    simhash: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     cluster_id: Mapped[str | None] = mapped_column(String(64), default=None)
     text: Mapped[str] = mapped_column(Text, default="")
     meta: Mapped[dict[str, Any]] = mapped_column(default=dict)

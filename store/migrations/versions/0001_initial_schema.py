@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 15:52:59.728120
+Create Date: 2026-12-04 16:19:28.652174
 """
 
 from __future__ import annotations
@@ -292,7 +292,7 @@ def upgrade() -> None:
     sa.Column('fetched_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
-    sa.Column('simhash', sa.BigInteger(), nullable=True),
+    sa.Column('signature', sa.LargeBinary(), nullable=True),
     sa.Column('cluster_id', sa.String(length=64), nullable=True),
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('meta', sa.JSON(), nullable=False),
