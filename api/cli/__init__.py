@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli import accounts, config_cmd, demo, scoring_cmd, server_cmd, validate_cmd
+from api.cli import accounts, config_cmd, demo, eval_cmd, scoring_cmd, server_cmd, validate_cmd
 
 app = typer.Typer(
     name="icp",
@@ -37,6 +37,7 @@ def root(
 
 app.add_typer(accounts.app, name="accounts")
 app.add_typer(config_cmd.app, name="config")
+app.add_typer(eval_cmd.app, name="eval")
 scoring_cmd.register(app)
 demo.register(app)
 validate_cmd.register(app)
