@@ -173,6 +173,7 @@ class SourceRow(Base):
     kind: Mapped[str] = mapped_column(String(16))
     url: Mapped[str] = mapped_column(String(2000))
     label: Mapped[str] = mapped_column(String(300), default="")
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
     etag: Mapped[str | None] = mapped_column(String(500), default=None)
     last_modified: Mapped[str | None] = mapped_column(String(100), default=None)
     last_fetched_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-04 16:19:28.652174
+Create Date: 2026-12-04 16:21:17.406060
 """
 
 from __future__ import annotations
@@ -264,6 +264,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('url', sa.String(length=2000), nullable=False),
     sa.Column('label', sa.String(length=300), nullable=False),
+    sa.Column('options', sa.JSON(), nullable=False),
     sa.Column('etag', sa.String(length=500), nullable=True),
     sa.Column('last_modified', sa.String(length=100), nullable=True),
     sa.Column('last_fetched_at', sa.DateTime(timezone=True), nullable=True),
