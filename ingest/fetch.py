@@ -1,20 +1,18 @@
 """The fetch seam (``Fetcher``) and ``SafeFetcher``, the guarded HTTP implementation (RELIABILITY F-1 to F-7).
 
-This is the only ingest module that imports httpx and httpcore.
+This module owns the fetch itself: ``FetchResult``, the ``Fetcher`` protocol, ``SafeFetcher`` (URL
+checks, per-host politeness, robots.txt, retries, redirects, the per-fetch deadline, mapping errors
+to ``ingest.errors``), ``fetch_many`` and the scriptable ``FakeFetcher``. Two helpers do the rest:
+``ingest.transport`` holds the guarded connection layer (``GuardedTransport``; it is the only
+module that imports httpcore) and ``ingest.content`` the media types, content sniffing and capped
+body reading. Their public names are re-exported here, so callers import everything from
+``ingest.fetch``.
 
-Connecting to the validated address (F-1, F-2). ``SafeFetcher`` drives an httpx transport
-directly (no ``httpx.Client``: no cookie jar, no environment proxies, no automatic redirects).
-Its default transport, ``GuardedTransport``, wraps an ``httpcore.ConnectionPool`` whose network
-backend is ``_GuardedBackend``. httpcore asks that backend for every new TCP connection, passing
-the URL's own host; the backend resolves it once through the ``Resolver``, refuses the connection
-if ANY answer is not public (``netguard.resolve_public``) and opens the socket to one of exactly
-those checked IP addresses. httpcore keeps the original host for everything else: the Host header
-comes from the URL, and for https it hands that name to ``start_tls`` as ``server_hostname``, so
-SNI and certificate verification are for the name, not the IP. There is no second lookup to
-rebind, and the pool only ever holds connections made this way.
-
-When a test injects its own ``transport`` (e.g. ``httpx.MockTransport``) the fetcher cannot see
-the connect, so it checks each hop's addresses with the resolver before sending instead.
+Connecting to the validated address (F-1, F-2). By default every connection goes through
+``GuardedTransport``, which resolves the host once, refuses it if any answer is not public and
+connects only to a checked address; ``ingest.transport`` explains how. When a test injects its own
+``transport`` (e.g. ``httpx.MockTransport``) the fetcher cannot see the connect, so it checks each
+hop's addresses with the resolver before sending instead.
 
 Politeness and retries (F-7). Per host: at most ``per_host_concurrency`` requests in flight and
 request starts ``per_host_delay_s`` apart; robots.txt is obeyed (``ingest.robots``). Only 408, 429,
@@ -24,8 +22,8 @@ fails at once instead of waiting.
 
 Deadline (F-5). Each fetch's deadline starts with its first request (time queued behind other
 fetches to the same host for politeness does not count) and covers robots.txt, redirects, retries
-and the body. Connect, TLS, read and write timeouts are clamped to the time left at the socket,
-so a slow-drip or silent server cannot hold a worker past the deadline.
+and the body. Connect, TLS, read and write timeouts are clamped to the time left at the socket
+(``ingest.transport``), so a slow-drip or silent server cannot hold a worker past the deadline.
 
 Example::
 
@@ -38,22 +36,30 @@ Example::
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import email.utils
 import ssl
 import threading
 import time
-import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from enum import StrEnum
 from types import MappingProxyType
-from typing import Any, Protocol, TypeAlias
+from typing import Protocol
 
-import httpcore
 import httpx
 
+from ingest.content import (
+    DEFAULT_ACCEPT,
+    DEFAULT_ALLOWED_TYPES,
+    MEDIA_TYPES,
+    ContentKind,
+    ContentKinds,
+    MiB,
+    _looks_binary,
+    _read_body,
+    parse_content_type,
+    sniff_media_type,
+)
 from ingest.errors import (
     BadContentType,
     BlockedAddress,
@@ -68,6 +74,7 @@ from ingest.errors import (
 )
 from ingest.netguard import Resolver, SystemResolver, check_url_parts, resolve_public
 from ingest.robots import ROBOTS_MAX_BYTES, RobotsCache, RobotsResponse
+from ingest.transport import _BUDGET, GuardedTransport, _Budget
 
 __all__ = [
     "DEFAULT_ACCEPT",
@@ -87,49 +94,8 @@ __all__ = [
     "sniff_media_type",
 ]
 
-MiB = 1024 * 1024
-
-
-class ContentKind(StrEnum):
-    """A family of media types ingest can read."""
-
-    HTML = "html"
-    XML = "xml"
-    FEED = "feed"
-    JSON = "json"
-    TEXT = "text"
-
-
-ContentKinds: TypeAlias = frozenset[ContentKind]
-
-MEDIA_TYPES: Mapping[ContentKind, frozenset[str]] = MappingProxyType(
-    {
-        ContentKind.HTML: frozenset({"text/html", "application/xhtml+xml"}),
-        ContentKind.FEED: frozenset(
-            {"application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json"}
-        ),
-        ContentKind.XML: frozenset({"application/xml", "text/xml"}),
-        ContentKind.JSON: frozenset({"application/json"}),
-        ContentKind.TEXT: frozenset({"text/plain"}),
-    }
-)
-DEFAULT_ACCEPT: ContentKinds = frozenset({ContentKind.HTML, ContentKind.XML, ContentKind.FEED, ContentKind.JSON})
-DEFAULT_ALLOWED_TYPES: frozenset[str] = frozenset().union(*MEDIA_TYPES.values())
-
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _RETRY_STATUSES = frozenset({408, 429, *range(500, 600)})
-_BINARY_MAGIC: tuple[bytes, ...] = (b"\x89PNG", b"GIF87a", b"GIF89a", b"\xff\xd8\xff", b"%PDF-", b"PK\x03\x04")
-_BINARY_MAGIC += (
-    b"\x1f\x8b\x08",
-    b"RIFF",
-    b"OggS",
-    b"fLaC",
-    b"\x7fELF",
-    b"wOFF",
-    b"wOF2",
-    b"\x28\xb5\x2f\xfd",
-    b"Rar!",
-)
 
 
 @dataclass(frozen=True)
@@ -170,54 +136,6 @@ class Fetcher(Protocol):
         ...
 
 
-def parse_content_type(value: str | None) -> tuple[str, str | None]:
-    """Returns the lower-case media type (no parameters; "" if absent) and the charset of a Content-Type value."""
-    if not value:
-        return "", None
-    media, *params = value.split(";")
-    charset = None
-    for param in params:
-        key, _, raw = param.partition("=")
-        if key.strip().lower() == "charset":
-            charset = raw.strip().strip("\"'").lower() or None
-    return media.strip().lower(), charset
-
-
-def sniff_media_type(body: bytes) -> str | None:
-    """Returns the media type a body without a Content-Type clearly is, or None (binary or unclear)."""
-    if _looks_binary(body, None):
-        return None
-    head = body[:1024].removeprefix(b"\xef\xbb\xbf").lstrip().lower()
-    if head.startswith((b"<!doctype html", b"<html", b"<head", b"<body")):
-        return "text/html"
-    if head.startswith(b"<"):
-        for marker, media in ((b"<rss", "application/rss+xml"), (b"<feed", "application/atom+xml")):
-            if marker in head:
-                return media
-        if b"<rdf:rdf" in head:
-            return "application/rdf+xml"
-        if b"<html" in head:
-            return "application/xhtml+xml"
-        return "application/xml" if head.startswith(b"<?xml") else None
-    if head.startswith((b"{", b"[")):
-        return "application/feed+json" if b"jsonfeed.org/version" in head else "application/json"
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    return "text/plain"
-
-
-def _looks_binary(body: bytes, charset: str | None) -> bool:
-    head = body[:1024]
-    if head.startswith(_BINARY_MAGIC):
-        return True
-    if (charset or "").startswith(("utf-16", "utf-32")) or head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return False
-    controls = sum(1 for byte in head if byte < 9 or (13 < byte < 32 and byte != 27))
-    return b"\x00" in head or controls > len(head) // 10
-
-
 def check_destination(url: str, *, resolver: Resolver, allow_loopback: bool = False) -> list[str]:
     """Returns the addresses a URL may be fetched from, or raises BlockedURL/BlockedAddress (the F-1 decision)."""
     target = _parse_url(url, allow_loopback=allow_loopback)
@@ -244,202 +162,6 @@ def _parse_url(url: str, *, allow_loopback: bool) -> httpx.URL:
         allow_loopback=allow_loopback,
     )
     return target
-
-
-class _Budget:
-    """The deadline of one fetch; shared with the network backend through a context variable."""
-
-    def __init__(self, seconds: float, clock: Callable[[], float]) -> None:
-        self.seconds = seconds
-        self.url = ""
-        self._clock = clock
-        self._deadline: float | None = None
-
-    def start(self) -> None:
-        if self._deadline is None:
-            self._deadline = self._clock() + self.seconds
-
-    def remaining(self) -> float | None:
-        return None if self._deadline is None else self._deadline - self._clock()
-
-    def expired(self) -> bool:
-        remaining = self.remaining()
-        return remaining is not None and remaining <= 0
-
-
-_BUDGET: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar("ingest_fetch_budget", default=None)
-
-
-def _clamp(timeout: float | None, error: type[httpcore.TimeoutException]) -> float | None:
-    budget = _BUDGET.get()
-    remaining = None if budget is None else budget.remaining()
-    if remaining is None:
-        return timeout
-    if remaining <= 0:
-        raise error(f"the fetch deadline of {budget.seconds if budget else 0} s has passed")
-    return remaining if timeout is None else min(timeout, remaining)
-
-
-class _DeadlineStream(httpcore.NetworkStream):
-    """A socket stream whose every read, write and TLS handshake ends by the current fetch's deadline."""
-
-    def __init__(self, inner: httpcore.NetworkStream) -> None:
-        self._inner = inner
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _clamp(timeout, httpcore.ReadTimeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _clamp(timeout, httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(
-        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
-    ) -> httpcore.NetworkStream:
-        inner = self._inner.start_tls(ssl_context, server_hostname, _clamp(timeout, httpcore.ConnectTimeout))
-        return _DeadlineStream(inner)
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class _GuardedBackend(httpcore.NetworkBackend):
-    """Resolves, checks every answer, then connects only to a checked address."""
-
-    def __init__(self, *, resolver: Resolver, allow_loopback: bool) -> None:
-        self._resolver = resolver
-        self._allow_loopback = allow_loopback
-        self._inner = httpcore.SyncBackend()
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Any = None,
-    ) -> httpcore.NetworkStream:
-        budget = _BUDGET.get()
-        url = budget.url if budget is not None and budget.url else f"{host}:{port}"
-        addresses = resolve_public(host, port, url=url, resolver=self._resolver, allow_loopback=self._allow_loopback)
-        failure: httpcore.ConnectError | httpcore.ConnectTimeout | None = None
-        for address in addresses:
-            try:
-                stream = self._inner.connect_tcp(
-                    address,
-                    port,
-                    timeout=_clamp(timeout, httpcore.ConnectTimeout),
-                    local_address=local_address,
-                    socket_options=socket_options,
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                failure = exc
-                continue
-            return _DeadlineStream(stream)
-        assert failure is not None  # resolve_public never returns an empty list
-        raise failure
-
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Any = None
-    ) -> httpcore.NetworkStream:
-        raise httpcore.UnsupportedProtocol("unix sockets are never used for fetching")
-
-
-_CORE_TO_HTTPX: tuple[tuple[type[Exception], type[httpx.HTTPError]], ...] = (
-    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
-    (httpcore.ReadTimeout, httpx.ReadTimeout),
-    (httpcore.WriteTimeout, httpx.WriteTimeout),
-    (httpcore.PoolTimeout, httpx.PoolTimeout),
-    (httpcore.ConnectError, httpx.ConnectError),
-    (httpcore.ReadError, httpx.ReadError),
-    (httpcore.WriteError, httpx.WriteError),
-    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
-    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
-    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
-    (httpcore.TimeoutException, httpx.TimeoutException),
-    (httpcore.NetworkError, httpx.NetworkError),
-    (httpcore.ProtocolError, httpx.ProtocolError),
-)
-
-
-@contextlib.contextmanager
-def _httpx_errors() -> Iterator[None]:
-    try:
-        yield
-    except (
-        httpcore.TimeoutException,
-        httpcore.NetworkError,
-        httpcore.ProtocolError,
-        httpcore.UnsupportedProtocol,
-    ) as exc:
-        for core_type, httpx_type in _CORE_TO_HTTPX:
-            if isinstance(exc, core_type):
-                raise httpx_type(str(exc)) from exc
-        raise
-
-
-class _CoreStream(httpx.SyncByteStream):
-    def __init__(self, stream: Iterator[bytes] | Any) -> None:
-        self._stream = stream
-
-    def __iter__(self) -> Iterator[bytes]:
-        with _httpx_errors():
-            yield from self._stream
-
-    def close(self) -> None:
-        with _httpx_errors():
-            if hasattr(self._stream, "close"):
-                self._stream.close()
-
-
-class GuardedTransport(httpx.BaseTransport):
-    """An httpx transport whose every connection goes to an address it has just resolved and checked."""
-
-    def __init__(
-        self,
-        *,
-        resolver: Resolver | None = None,
-        allow_loopback: bool = False,
-        ssl_context: ssl.SSLContext | None = None,
-        max_connections: int = 32,
-    ) -> None:
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=ssl_context or httpx.create_ssl_context(trust_env=False),
-            max_connections=max_connections,
-            max_keepalive_connections=max_connections // 2,
-            keepalive_expiry=15.0,
-            network_backend=_GuardedBackend(resolver=resolver or SystemResolver(), allow_loopback=allow_loopback),
-        )
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        """Sends one request over the guarded pool and returns the streaming response."""
-        assert isinstance(request.stream, httpx.SyncByteStream)
-        core_request = httpcore.Request(
-            method=request.method,
-            url=httpcore.URL(
-                scheme=request.url.raw_scheme,
-                host=request.url.raw_host,
-                port=request.url.port,
-                target=request.url.raw_path,
-            ),
-            headers=request.headers.raw,
-            content=request.stream,
-            extensions=request.extensions,
-        )
-        with _httpx_errors():
-            response = self._pool.handle_request(core_request)
-        return httpx.Response(
-            status_code=response.status,
-            headers=response.headers,
-            stream=_CoreStream(response.stream),
-            extensions=response.extensions,
-        )
-
-    def close(self) -> None:
-        """Closes every pooled connection."""
-        self._pool.close()
 
 
 class _HostGate:
@@ -475,66 +197,6 @@ class _HostGate:
             yield
         finally:
             semaphore.release()
-
-
-class _Decoder:
-    """Undoes a Content-Encoding chunk by chunk without ever producing more than asked for."""
-
-    def __init__(self, encoding: str, url: str) -> None:
-        self._encoding = encoding
-        if encoding in ("gzip", "x-gzip"):
-            self._zlib: Any = zlib.decompressobj(wbits=31)
-        elif encoding == "deflate":
-            self._zlib = zlib.decompressobj(wbits=15)
-        elif encoding in ("", "identity"):
-            self._zlib = None
-        else:
-            raise BadContentType(f"{url}: content encoding {encoding!r} is not supported", url=url)
-        self._url = url
-        self._started = False
-
-    def feed(self, data: bytes, limit: int) -> bytes:
-        """Returns at most ``limit`` decoded bytes of data (more input left over means the cap is passed)."""
-        if self._zlib is None:
-            return data[:limit]
-        try:
-            if self._encoding == "deflate" and not self._started and data and (data[0] & 0x0F) != 8:
-                self._zlib = zlib.decompressobj(wbits=-15)  # raw deflate, as some servers send it
-            self._started = True
-            out: bytes = self._zlib.decompress(data, limit)
-            # gzip allows several members back to back; carry on into the next one.
-            while self._encoding != "deflate" and self._zlib.eof and self._zlib.unused_data and len(out) < limit:
-                rest = self._zlib.unused_data
-                self._zlib = zlib.decompressobj(wbits=31)
-                out += self._zlib.decompress(rest, limit - len(out))
-            return out
-        except zlib.error as exc:
-            raise BadContentType(f"{self._url}: the {self._encoding} body is corrupt ({exc})", url=self._url) from exc
-
-
-def _read_body(response: httpx.Response, *, url: str, cap: int, truncate: bool, budget: _Budget) -> bytes:
-    decoder = _Decoder(response.headers.get("content-encoding", "").strip().lower(), url)
-    body = bytearray()
-    raw = 0
-    # The raw stream, not iter_raw(): decoding is ours (capped), and a pre-read mock body iterates too.
-    assert isinstance(response.stream, httpx.SyncByteStream)
-    for chunk in response.stream:
-        raw += len(chunk)
-        decoded = decoder.feed(chunk, cap - len(body) + 1)
-        body += decoded
-        if len(body) > cap or raw > cap:
-            if truncate:
-                return bytes(body[:cap])
-            raise TooLarge(
-                f"{url}: the body is over the {cap}-byte cap (stopped after {raw} bytes read)",
-                url=url,
-                limit=cap,
-                bytes_read=raw,
-                decoded_bytes=len(body),
-            )
-        if budget.expired():
-            raise FetchTimeout(f"{url} did not finish within its {budget.seconds} s deadline", url=url)
-    return bytes(body)
 
 
 @dataclass
