@@ -178,19 +178,23 @@ def _cut_word(text: str, start: int, end: int, *, budget: int) -> list[_Piece]:
 
 
 def _pack(pieces: list[_Piece], *, text: str, budget: int, overlap: int) -> list[tuple[int, int]]:
+    # Fit is checked on the joined span, not on the sum of piece estimates: parts of one cut word
+    # (or of a mixed-script run) can estimate higher together than apart.
     spans: list[tuple[int, int]] = []
     carried: list[_Piece] = []
     i = 0
     while i < len(pieces):
-        while carried and sum(p.tokens for p in carried) + pieces[i].tokens > budget:
+        while carried and estimate_tokens(text[carried[0].start : pieces[i].end]) > budget:
             carried.pop(0)
+        start = carried[0].start if carried else pieces[i].start
         taken: list[_Piece] = []
-        used = sum(p.tokens for p in carried)
         j = i
-        while j < len(pieces) and used + pieces[j].tokens <= budget:
+        while j < len(pieces) and estimate_tokens(text[start : pieces[j].end]) <= budget:
             taken.append(pieces[j])
-            used += pieces[j].tokens
             j += 1
+        if not taken:  # cannot happen for pieces cut to the budget; never loop forever
+            taken = [pieces[i]]
+            j = i + 1
         if j < len(pieces) and not pieces[j].para_start:
             taken = _prefer_paragraph_end(taken, carried_tokens=sum(p.tokens for p in carried), budget=budget)
         chunk = carried + taken
