@@ -23,7 +23,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterator, Mapping
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -74,6 +75,18 @@ def _is_custom(field: str) -> bool:
     return field.startswith("custom.") and len(field) > len("custom.")
 
 
+class _LocatedError(ValueError):
+    """A validation error that knows which key below the validated object it is about.
+
+    Pydantic reports model-level errors at the model's own location; the loader appends `loc`
+    so the message names the exact line and key (for example `signals.buying[2]`).
+    """
+
+    def __init__(self, loc: tuple[int | str, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
 class Range(BaseModel):
     """A numeric range, both ends inclusive; a missing end is open."""
 
@@ -87,7 +100,7 @@ class Range(BaseModel):
         if self.min is None and self.max is None:
             raise ValueError("a range needs min, max or both")
         if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"min ({self.min:g}) is above max ({self.max:g})")
+            raise _LocatedError(("min",), f"min ({self.min:g}) is above max ({self.max:g})")
         return self
 
     def describe(self) -> str:
@@ -164,18 +177,18 @@ class Criterion(BaseModel):
     def _coherent(self) -> Criterion:
         if self.field not in KNOWN_FIELDS and not _is_custom(self.field):
             known = ", ".join(sorted(KNOWN_FIELDS))
-            raise ValueError(f"unknown field {self.field!r}; use one of {known} or custom.<column>")
+            raise _LocatedError(("field",), f"unknown field {self.field!r}; use one of {known} or custom.<column>")
         op = self.match.op
         if op == "recent" and self.field != EVENT_FIELD:
-            raise ValueError("the recent matcher reads trigger events: set field: events")
+            raise _LocatedError(("match", "recent"), "the recent matcher reads trigger events: set field: events")
         if self.field == EVENT_FIELD and op not in {"recent", "exists"}:
-            raise ValueError("field events takes the recent or exists matcher")
+            raise _LocatedError(("match", op), "field events takes the recent or exists matcher")
         if op == "range" and self.field not in NUMERIC_FIELDS and not _is_custom(self.field):
-            raise ValueError(f"range needs a numeric field ({', '.join(sorted(NUMERIC_FIELDS))})")
+            raise _LocatedError(("match", op), f"range needs a numeric field ({', '.join(sorted(NUMERIC_FIELDS))})")
         if op in {"contains_any", "contains_all"} and self.field in NUMERIC_FIELDS:
-            raise ValueError(f"{op} needs a text or list field, not {self.field}")
+            raise _LocatedError(("match", op), f"{op} needs a text or list field, not {self.field}")
         if self.kind is CriterionKind.DISQUALIFIER and self.weight != 0:
-            raise ValueError("disqualifiers carry no weight: they remove an account whatever it scores")
+            raise _LocatedError(("weight",), "disqualifiers carry no weight: they remove an account whatever it scores")
         return self
 
     @property
@@ -190,19 +203,23 @@ class Criterion(BaseModel):
         if m.one_of is not None:
             return f"{f} is one of {', '.join(m.one_of)}"
         if m.equals is not None:
-            return f"{f} equals {m.equals}"
+            wanted = str(m.equals).lower() if isinstance(m.equals, bool) else m.equals
+            return f"{f} equals {_num(wanted) if isinstance(wanted, float) else wanted}"
         if m.range is not None:
             return f"{f} {m.range.describe()}"
         if m.contains_any is not None:
             return f"{f} include any of {', '.join(m.contains_any)}"
         if m.contains_all is not None:
             return f"{f} include all of {', '.join(m.contains_all)}"
+        if m.exists is not None and self.field == EVENT_FIELD:
+            return "a trigger event is on record" if m.exists else "no trigger event is on record"
         if m.exists is not None:
             return f"{f} is {'known' if m.exists else 'absent'}"
         if m.recent is not None:
             kinds = " or ".join(e.value.replace("_", " ") for e in m.recent.event)
             article = "an" if kinds[0] in "aeiou" else "a"
-            return f"{article} {kinds} event within {m.recent.within_days} days"
+            floor = f" (materiality ≥ {m.recent.min_materiality:g})" if m.recent.min_materiality > 0 else ""
+            return f"{article} {kinds} event within {m.recent.within_days} days{floor}"
         raise AssertionError("validated Match has one matcher")
 
 
@@ -232,9 +249,21 @@ class PotentialRule(BaseModel):
     @field_validator("field")
     @classmethod
     def _numeric(cls, v: str) -> str:
-        if v not in NUMERIC_FIELDS and not _is_custom(v):
-            raise ValueError(f"potential rules read a numeric field ({', '.join(sorted(NUMERIC_FIELDS))})")
-        return v
+        return _numeric_field(v)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PotentialRule:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise _LocatedError(("min",), f"min ({self.min:g}) is above max ({self.max:g})")
+        return self
+
+
+def _numeric_field(v: str) -> str:
+    if v not in NUMERIC_FIELDS and not _is_custom(v):
+        raise ValueError(
+            f"revenue potential reads a numeric field ({', '.join(sorted(NUMERIC_FIELDS))}) or custom.<column>"
+        )
+    return v
 
 
 class PotentialConfig(BaseModel):
@@ -249,6 +278,11 @@ class PotentialConfig(BaseModel):
         default=False,
         description="When true an account with unknown potential cannot reach a tier with a minimum.",
     )
+
+    @field_validator("field")
+    @classmethod
+    def _numeric(cls, v: str | None) -> str | None:
+        return None if v is None else _numeric_field(v)
 
 
 class Signals(BaseModel):
@@ -271,11 +305,17 @@ class Persona(BaseModel):
     seniority: list[str] = Field(default_factory=list)
 
 
-def _default_tiers() -> list[TierRule]:
+def _default_tiers(signals: Any = None) -> list[TierRule]:
+    """Returns the default tier rules; a tier requires a signal only when the ICP declares such signals."""
+    declared = signals if isinstance(signals, dict) else {}
+    buying = "buying" if declared.get("buying") else None
+    # Tier 3 asks for an in-market signal only beside a Tier 2 that asks for a buying one, so a
+    # better tier never demands less than a worse one
+    in_market = "in_market" if declared.get("in_market") else None
     return [
         TierRule(tier=Tier.TIER_1, min_fit=90, min_potential=1_000_000),
-        TierRule(tier=Tier.TIER_2, min_fit=70, min_potential=250_000, requires="buying"),
-        TierRule(tier=Tier.TIER_3, min_fit=50, min_potential=50_000, requires="in_market"),
+        TierRule(tier=Tier.TIER_2, min_fit=70, min_potential=250_000, requires=buying),
+        TierRule(tier=Tier.TIER_3, min_fit=50, min_potential=50_000, requires=in_market if buying else None),
     ]
 
 
@@ -288,49 +328,73 @@ class IcpConfig(BaseModel):
     description: str = ""
     threshold: float = Field(default=50.0, ge=0.0, le=100.0, description="Minimum fit % worth pursuing.")
     criteria: list[Criterion] = Field(min_length=1)
-    tiers: list[TierRule] = Field(default_factory=_default_tiers)
+    tiers: list[TierRule] = Field(default_factory=_default_tiers, min_length=1)
     signals: Signals = Field(default_factory=Signals)
     potential: PotentialConfig = Field(default_factory=PotentialConfig)
     personas: dict[StakeholderRole, Persona] = Field(default_factory=dict)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_tiers(cls, data: Any) -> Any:
+        # without this an ICP that declares no signals could never use the default tiers
+        if isinstance(data, dict) and "tiers" not in data:
+            return {**data, "tiers": _default_tiers(data.get("signals"))}
+        return data
+
     @model_validator(mode="after")
     def _consistent(self) -> IcpConfig:
         ids = [c.id for c in self.criteria]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"criterion ids must be unique: {', '.join(dupes)}")
+        seen: set[str] = set()
+        for i, cid in enumerate(ids):
+            if cid in seen:
+                raise _LocatedError(("criteria", i, "id"), f"criterion ids must be unique: {cid} appears twice")
+            seen.add(cid)
         if not any(c.weight > 0 for c in self.criteria if c.kind is not CriterionKind.DISQUALIFIER):
-            raise ValueError("at least one non-disqualifier criterion needs a weight above 0")
-        known = set(ids)
+            raise _LocatedError(("criteria",), "at least one non-disqualifier criterion needs a weight above 0")
+        kinds = {c.id: c.kind for c in self.criteria}
         for name in ("buying", "in_market"):
-            missing = [i for i in getattr(self.signals, name) if i not in known]
-            if missing:
-                raise ValueError(f"signals.{name} names unknown criteria: {', '.join(missing)}")
-        tiers = [t.tier for t in self.tiers]
-        if len(set(tiers)) != len(tiers):
-            raise ValueError("each tier may appear once in tiers")
+            for i, cid in enumerate(getattr(self.signals, name)):
+                if cid not in kinds:
+                    raise _LocatedError(("signals", name, i), f"signals.{name} names an unknown criterion: {cid}")
+                if kinds[cid] is CriterionKind.DISQUALIFIER:
+                    # a disqualifier that holds is `disqualified`, never `met`, so it could never signal
+                    raise _LocatedError(("signals", name, i), f"signals.{name} names a disqualifier: {cid}")
+        seen_tiers: set[Tier] = set()
+        for i, t in enumerate(self.tiers):
+            if t.tier in seen_tiers:
+                raise _LocatedError(("tiers", i, "tier"), f"each tier may appear once in tiers: {t.tier.value}")
+            seen_tiers.add(t.tier)
         ordered = sorted(self.tiers, key=lambda t: t.tier.rank)
         fits = [t.min_fit for t in ordered]
         if fits != sorted(fits, reverse=True):
-            raise ValueError("tier min_fit must not rise from Tier 1 down to Tier 3")
-        if ordered and ordered[-1].min_fit < self.threshold:
-            raise ValueError(
+            raise _LocatedError(("tiers",), "tier min_fit must not rise from Tier 1 down to Tier 3")
+        if ordered[-1].min_fit < self.threshold:
+            raise _LocatedError(
+                ("threshold",),
                 f"{ordered[-1].tier.value} min_fit ({ordered[-1].min_fit:g}) is below the threshold "
-                f"({self.threshold:g}): accounts under the threshold are never a target"
+                f"({self.threshold:g}): accounts under the threshold are never a target",
             )
-        for rule in ordered:
+        for i, rule in enumerate(self.tiers):
             if rule.requires and not getattr(self.signals, rule.requires):
-                raise ValueError(
-                    f"{rule.tier.value} requires {rule.requires} signals but signals.{rule.requires} is empty"
+                raise _LocatedError(
+                    ("tiers", i, "requires"),
+                    f"{rule.tier.value} requires {rule.requires} signals but signals.{rule.requires} is empty",
                 )
         return self
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> IcpConfig:
+        """Returns a copy, with `update` applied unvalidated; cached totals and version are recomputed."""
+        copy = super().model_copy(update=update, deep=deep)
+        for name in _CACHED:
+            copy.__dict__.pop(name, None)  # a copied cache would give a reweighted ICP the old version
+        return copy
 
     @property
     def scoring_criteria(self) -> list[Criterion]:
         """Returns the criteria that carry points (every kind except disqualifiers)."""
         return [c for c in self.criteria if c.kind is not CriterionKind.DISQUALIFIER]
 
-    @property
+    @cached_property
     def total_weight(self) -> float:
         """Returns the sum of the weights that fit is measured against."""
         return float(sum(c.weight for c in self.scoring_criteria))
@@ -340,10 +404,17 @@ class IcpConfig(BaseModel):
         """Returns the tier rules best first."""
         return sorted(self.tiers, key=lambda t: t.tier.rank)
 
-    @property
+    @cached_property
     def version(self) -> str:
-        """Returns a content hash of everything that affects scores (personas excluded)."""
-        payload = self.model_dump(mode="json", exclude={"personas", "description"})
+        """Returns a content hash of everything that affects scores.
+
+        Personas and descriptions (of the ICP and of each criterion) are left out: editing them
+        does not change any score, so stored scores stay valid.
+        """
+        payload = self.model_dump(
+            mode="json",
+            exclude={"personas": True, "description": True, "criteria": {"__all__": {"description"}}},
+        )
         blob = json.dumps(payload, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
@@ -400,6 +471,9 @@ class IcpConfig(BaseModel):
         return out
 
 
+_CACHED = ("total_weight", "version")
+
+
 def _num(v: float) -> str:
     for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
         if abs(v) >= div:
@@ -435,10 +509,14 @@ def load_icp_text(text: str, *, source: str = "<icp>") -> IcpConfig:
         raise IcpConfigError([f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}"]) from exc
     if not isinstance(data, dict):
         raise IcpConfigError([f"{source}: an ICP file is a mapping with name and criteria"])
+    # PyYAML keeps the last of two equal keys without a word; a repeated weight is a real mistake
+    dupes = list(_duplicate_keys(node, [], source))
+    if dupes:
+        raise IcpConfigError(dupes)
     try:
         return IcpConfig.model_validate(data)
     except ValidationError as exc:
-        raise IcpConfigError(list(_format_errors(exc, node, source))) from exc
+        raise IcpConfigError(_format_errors(exc, node, source)) from exc
 
 
 def load_icp(path: str | Path) -> IcpConfig:
@@ -464,10 +542,30 @@ def builtin_icp_text(name: str) -> str:
     return (resources.files("scoring") / "icps" / f"{name}.yaml").read_text(encoding="utf-8")
 
 
-def _format_errors(exc: ValidationError, root: yaml.Node | None, source: str) -> Iterable[str]:
+def _duplicate_keys(node: yaml.Node | None, path: list[int | str], source: str) -> Iterator[str]:
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for k, v in node.value:
+            name = getattr(k, "value", None)
+            if isinstance(name, str) and name != "<<":
+                if name in seen:
+                    key = _dotted([*path, name])
+                    yield f"{source}:{k.start_mark.line + 1}: {key}: key appears twice in the same mapping"
+                seen.add(name)
+                yield from _duplicate_keys(v, [*path, name], source)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            yield from _duplicate_keys(item, [*path, i], source)
+
+
+def _format_errors(exc: ValidationError, root: yaml.Node | None, source: str) -> list[str]:
+    # one message per key: a union (`equals: str | float | bool`) reports once per branch
+    grouped: dict[tuple[str, str], list[str]] = {}
     for err in exc.errors():
         loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
-        # pydantic puts union/literal branch names in loc; keep only real path parts
+        ctx = err.get("ctx") or {}
+        loc += list(getattr(ctx.get("error"), "loc", ()))
+        # pydantic puts union/literal branch names in loc; the YAML walk keeps only real path parts
         path = _path_in_yaml(root, loc)
         line = _line_of(root, path)
         key = _dotted(path) or "(top level)"
@@ -477,7 +575,18 @@ def _format_errors(exc: ValidationError, root: yaml.Node | None, source: str) ->
             msg = "unknown key (not part of the ICP format; check the spelling)"
         elif err["type"] == "missing":
             msg = "required key is missing"
-        yield f"{where}: {key}: {msg}"
+        msgs = grouped.setdefault((where, key), [])
+        if msg not in msgs:
+            msgs.append(msg)
+    return [f"{where}: {key}: {_merge_messages(msgs)}" for (where, key), msgs in grouped.items()]
+
+
+def _merge_messages(msgs: list[str]) -> str:
+    prefix = "Input should be "
+    if len(msgs) > 1 and all(m.startswith(prefix) for m in msgs):
+        tails = [m.removeprefix(prefix) for m in msgs]
+        return prefix + ", ".join(tails[:-1]) + " or " + tails[-1]
+    return "; ".join(msgs)
 
 
 def _path_in_yaml(root: yaml.Node | None, loc: list[int | str]) -> list[int | str]:

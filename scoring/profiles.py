@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from scoring.domain import Account, JsonValue, Origin, Profile, ProfileValue
+from collections.abc import Iterable
+
+from scoring.domain import Account, Origin, Profile, ProfileValue, TriggerEvent
 
 # Account attributes that become profile fields under the same name.
 _ACCOUNT_FIELDS = (
@@ -21,8 +23,18 @@ _ACCOUNT_FIELDS = (
 )
 
 
-def profile_from_account(account: Account, *, known_empty: frozenset[str] = frozenset()) -> Profile:
-    """Returns the CRM part of a profile; fields in `known_empty` are recorded as known to be blank."""
+def profile_from_account(
+    account: Account,
+    *,
+    known_empty: frozenset[str] = frozenset(),
+    events: Iterable[TriggerEvent] = (),
+    monitored: bool = False,
+) -> Profile:
+    """Returns the CRM part of a profile; fields in `known_empty` are recorded as known to be blank.
+
+    Custom CRM columns become `custom.<column>` fields, kept as they are (a blank cell stays a
+    known-empty value). `events` and `monitored` say what the news monitoring found.
+    """
     fields: dict[str, ProfileValue] = {}
     for name in _ACCOUNT_FIELDS:
         value = getattr(account, name)
@@ -31,9 +43,5 @@ def profile_from_account(account: Account, *, known_empty: frozenset[str] = froz
         elif name in known_empty:
             fields[name] = ProfileValue(value=None, origin=Origin.CRM)
     for key, value in account.custom.items():
-        fields[f"custom.{key}"] = ProfileValue(value=_plain(value), origin=Origin.CRM)
-    return Profile(account_id=account.id, fields=fields)
-
-
-def _plain(value: JsonValue) -> JsonValue:
-    return value
+        fields[f"custom.{key}"] = ProfileValue(value=value, origin=Origin.CRM)
+    return Profile(account_id=account.id, fields=fields, events=list(events), monitored=monitored)

@@ -1,8 +1,11 @@
 """The deterministic weighted scorer: a profile and an ICP in, a ledger out.
 
-Fit is the share of weight points met: 100 × Σ weight(met) / Σ weight(scoring criteria).
-Unknown criteria earn no points but are not unmet; coverage is the share of weight whose
-status rests on data. Disqualifiers carry no weight; when one holds, the tier is Disqualified.
+Fit is the share of weight points met: 100 × Σ weight(met) / Σ weight(scoring criteria),
+rounded to 6 decimals. Unknown criteria earn no points but are not unmet; coverage is the share
+of weight whose status rests on data. A must-have that is unmet is a dealbreaker (Not a target);
+one that is unknown is listed in `unproven` and blocks nothing. Disqualifiers carry no weight;
+when one holds, the tier is Disqualified. `scoring.columnar` scores many accounts at once with
+the same result.
 
     >>> from datetime import date, datetime, UTC
     >>> from scoring.config import load_icp
@@ -18,11 +21,20 @@ status rests on data. Disqualifiers carry no weight; when one holds, the tier is
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import assert_never
 
 from scoring.config import IcpConfig
 from scoring.domain import CriterionKind, Ledger, LedgerLine, Profile, Status
 from scoring.matchers import evaluate_criterion
-from scoring.tiers import CriterionState, TierInputs, assign_tier, find_next_tier, revenue_potential
+from scoring.tiers import (
+    CriterionState,
+    assign_tier,
+    find_next_tier,
+    fit_percent,
+    revenue_potential,
+    summarise_states,
+    tier_inputs,
+)
 
 
 def score_account(
@@ -52,48 +64,28 @@ def score_account(
                 values=out.values,
                 evidence=out.evidence,
                 quotes=out.quotes,
-                reason=out.reason or _reason(c.describe(), out.status),
+                reason=out.reason or line_reason(c.describe(), out.status),
             )
         )
-    total = config.total_weight
-    met = sum(line.points for line in lines)
-    known = sum(
-        line.weight
-        for line in lines
-        if line.kind is not CriterionKind.DISQUALIFIER and line.status is not Status.UNKNOWN
-    )
-    fit = round(100.0 * met / total, 6)
-    coverage = round(100.0 * known / total, 6)
-    status = {line.id: line.status for line in lines}
-    buying = any(status[i] is Status.MET for i in config.signals.buying)
-    in_market = buying or any(status[i] is Status.MET for i in config.signals.in_market)
+    states = [CriterionState(line.id, line.kind, line.weight, line.status) for line in lines]
     fields = {k: v.value for k, v in profile.fields.items()}
     potential, potential_source = revenue_potential(fields, config=config)
-    inputs = TierInputs(
-        fit=fit,
-        potential=potential,
-        buying=buying,
-        in_market=in_market,
-        dealbreakers=tuple(
-            line.id for line in lines if line.kind is CriterionKind.MUST_HAVE and line.status is Status.UNMET
-        ),
-        disqualified_by=tuple(line.id for line in lines if line.status is Status.DISQUALIFIED),
-    )
+    inputs = tier_inputs(states, config=config, potential=potential)
+    _, known = summarise_states(states)
     tier, reason = assign_tier(inputs, config=config)
-    states = [CriterionState(line.id, line.kind, line.weight, line.status) for line in lines]
     return Ledger(
         account_id=profile.account_id,
         account_name=account_name,
         icp_version=config.version,
         scored_at=scored_at,
         as_of=as_of,
-        fit=fit,
-        coverage=coverage,
+        fit=inputs.fit,
+        coverage=fit_percent(known, config.total_weight),
         tier=tier,
         tier_reason=reason,
         revenue_potential=potential,
         potential_source=potential_source,
-        signals={"buying": buying, "in_market": in_market},
+        signals={"buying": inputs.buying, "in_market": inputs.in_market},
         unproven=[line.id for line in lines if line.kind is CriterionKind.MUST_HAVE and line.status is Status.UNKNOWN],
         dealbreakers=list(inputs.dealbreakers),
         disqualified_by=list(inputs.disqualified_by),
@@ -102,7 +94,8 @@ def score_account(
     )
 
 
-def _reason(condition: str, status: Status) -> str:
+def line_reason(condition: str, status: Status) -> str:
+    """Returns the default reason of a ledger line: the condition and its outcome in words."""
     match status:
         case Status.MET:
             return f"{condition}: yes"
@@ -112,3 +105,5 @@ def _reason(condition: str, status: Status) -> str:
             return f"{condition}: no data"
         case Status.DISQUALIFIED:
             return f"{condition}: yes, which disqualifies"
+        case _:
+            assert_never(status)
