@@ -1,11 +1,11 @@
 """The extractor seam: one document in, one `Extraction` out, by LLM or offline.
 
-    >>> class Nothing:
-    ...     name, version = "nothing", "1"
-    ...     def extract(self, doc: ExtractionInput) -> Extraction:
-    ...         return Extraction()
-    >>> Nothing().extract(ExtractionInput(document_id="d1", text="Hello")).is_empty()
-    True
+>>> class Nothing:
+...     name, version = "nothing", "1"
+...     def extract(self, doc: ExtractionInput) -> Extraction:
+...         return Extraction()
+>>> Nothing().extract(ExtractionInput(document_id="d1", text="Hello")).is_empty()
+True
 """
 
 from __future__ import annotations

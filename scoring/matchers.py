@@ -176,7 +176,9 @@ def truth_value(value: JsonValue) -> bool | None:
 
 # List fields whose elements are sentences ("our priority is operational efficiency"): a criterion
 # matches a whole-word phrase of up to three words inside an element.
-PHRASE_LIST_FIELDS = frozenset({"priorities", "pains", "competitors", "relationships", "integration_requirements", "it_maturity"})
+PHRASE_LIST_FIELDS = frozenset(
+    {"priorities", "pains", "competitors", "relationships", "integration_requirements", "it_maturity"}
+)
 # List fields of products: a criterion naming a vendor family ("SAP") matches its products ("SAP S/4HANA").
 FAMILY_LIST_FIELDS = frozenset({"technologies", "legacy_systems"})
 _WORDS = re.compile(r"[^\W_]+(?:[-'./+][^\W_]+)*")
