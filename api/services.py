@@ -17,10 +17,9 @@ from api.settings import Settings
 from store.db import Database, utcnow
 
 if TYPE_CHECKING:
-    from store.vectors import VectorStore
-
     from agent.llm import LLM
     from ingest.embeddings import Embedder
+    from store.vectors import VectorStore
 
 
 @dataclass
@@ -67,15 +66,14 @@ class Services:
         from ingest.embeddings import build_embedder
 
         s = self.settings
-        return self.provide(  # type: ignore[no-any-return]
-            "embedder",
-            lambda: build_embedder(
-                s.embeddings,
-                base_url=s.openai_base_url,
-                api_key=s.openai_api_key.get_secret_value() if s.openai_api_key else None,
-                model=s.embedding_model,
-            ),
-        )
+
+        def build() -> Embedder:
+            if s.embeddings == "openai":
+                key = s.openai_api_key.get_secret_value() if s.openai_api_key else None
+                return build_embedder(s.embeddings, base_url=s.openai_base_url, api_key=key, model=s.embedding_model)
+            return build_embedder(s.embeddings)
+
+        return self.provide("embedder", build)  # type: ignore[no-any-return]
 
     @property
     def vectors(self) -> VectorStore:

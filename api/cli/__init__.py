@@ -7,7 +7,17 @@ from typing import Annotated
 
 import typer
 
-from api.cli import accounts, config_cmd, demo, eval_cmd, scoring_cmd, server_cmd, validate_cmd
+from api.cli import (
+    accounts,
+    config_cmd,
+    demo,
+    eval_cmd,
+    extract_cmd,
+    ingest_cmd,
+    scoring_cmd,
+    server_cmd,
+    validate_cmd,
+)
 
 app = typer.Typer(
     name="icp",
@@ -42,6 +52,8 @@ scoring_cmd.register(app)
 demo.register(app)
 validate_cmd.register(app)
 server_cmd.register(app)
+ingest_cmd.register(app)
+extract_cmd.register(app)
 
 
 def main() -> None:

@@ -90,7 +90,11 @@ def cli_errors(fn: Callable[P, R]) -> Callable[P, R]:
 
 def _project_errors() -> tuple[type[BaseException], ...]:
     errors: list[type[BaseException]] = []
-    for mod, name in (("ingest.errors", "IngestError"), ("agent.errors", "AgentError")):
+    for mod, name in (
+        ("ingest.errors", "IngestError"),
+        ("agent.errors", "AgentError"),
+        ("ingest.embeddings", "EmbeddingError"),
+    ):
         try:
             module = __import__(mod, fromlist=[name])
             errors.append(getattr(module, name))
