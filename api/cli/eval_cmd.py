@@ -15,9 +15,16 @@ app = typer.Typer(help="Measure extraction quality on labelled data.", no_args_i
 @app.command("pages")
 @cli_errors
 def pages_cmd(
-    directory: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="html/<id>.html.gz + ground-truth.json, or a gold_subset.json folder.")],
+    directory: Annotated[
+        Path,
+        typer.Argument(
+            exists=True, file_okay=False, help="html/<id>.html.gz + ground-truth.json, or a gold_subset.json folder."
+        ),
+    ],
     fmt: Annotated[Format, typer.Option("--format", help="text or json")] = Format.TEXT,
-    extractor: Annotated[str, typer.Option(help="parse_page (ours) or trafilatura (defaults, the baseline).")] = "parse_page",
+    extractor: Annotated[
+        str, typer.Option(help="parse_page (ours) or trafilatura (defaults, the baseline).")
+    ] = "parse_page",
 ) -> None:
     """Prints mean token precision, recall and F1 of main-text extraction against gold text."""
     from ingest.evaluate import EXTRACTORS, evaluate_dir
@@ -36,7 +43,9 @@ def pages_cmd(
 def extraction_cmd(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON Lines: {id, text, events: [types]}.")],
     fmt: Annotated[Format, typer.Option("--format", help="text or json")] = Format.TEXT,
-    extractor: Annotated[str, typer.Option(help="offline, keyword (the baseline) or llm (needs an endpoint).")] = "offline",
+    extractor: Annotated[
+        str, typer.Option(help="offline, keyword (the baseline) or llm (needs an endpoint).")
+    ] = "offline",
 ) -> None:
     """Prints precision, recall and F1 per trigger type and micro-averaged."""
     from agent.evaluate import evaluate_extraction
