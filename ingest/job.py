@@ -421,7 +421,9 @@ class IngestJob:
         except ParseError:
             if res.content_type == "text/plain":
                 text = res.body.decode("utf-8", errors="replace")
-                return [self._record(source, url=url, title=path.stem, text=text, doc_type="file", published=None)]
+                return [
+                    self._record(source, url=url, title=path.stem, text=text, doc_type="file", published=None, meta={})
+                ]
             raise
 
     def _display_url(self, source: SourceSpec, url: str, *, path: Path | None = None) -> str:

@@ -108,4 +108,4 @@ def account_documents(
     )
     if since is not None:
         stmt = stmt.where(DocumentRow.fetched_at >= since)
-    return list(s for s in session.scalars(stmt.order_by(DocumentRow.published_at.desc().nulls_last(), DocumentRow.id)))
+    return list(session.scalars(stmt.order_by(DocumentRow.published_at.desc().nulls_last(), DocumentRow.id)))

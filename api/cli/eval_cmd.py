@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from agent.extractors import Extractor
 from api.cli.common import Format, cli_errors, fail, out, print_json
 
 app = typer.Typer(help="Measure extraction quality on labelled data.", no_args_is_help=True)
@@ -58,7 +59,7 @@ def extraction_cmd(
         out.print(report.render_text(), markup=False)
 
 
-def _extractor(name: str) -> object:
+def _extractor(name: str) -> Extractor:
     if name == "offline":
         from agent.offline import OfflineExtractor
 

@@ -42,7 +42,7 @@ def create_app(services: Services, *, rate_limiter: RateLimiter | None = None, s
         return {"status": "ok"}
 
     app.add_middleware(
-        LimitsMiddleware,  # type: ignore[arg-type]
+        LimitsMiddleware,
         max_body=s.max_body_bytes,
         large_paths={"/accounts/import": s.max_csv_bytes, "/opportunities/import": s.max_csv_bytes},
     )

@@ -49,7 +49,7 @@ class SqlIngestSink:
                         DocumentRow.workspace_id == self.workspace, DocumentRow.id.in_(chunk)
                     )
                 ).tuples()
-                out.update({k: v for k, v in rows})
+                out.update({k: v for k, v in rows})  # noqa: C416 - a Result has .keys(); dict() would misread it
         return out
 
     def known_hashes(self, hashes: Sequence[str]) -> dict[str, str]:
@@ -67,7 +67,7 @@ class SqlIngestSink:
                     )
                     .group_by(DocumentRow.content_hash)
                 ).tuples()
-                out.update({k: v for k, v in rows})
+                out.update({k: v for k, v in rows})  # noqa: C416 - a Result has .keys(); dict() would misread it
         return out
 
     def signatures(self) -> Iterable[tuple[str, bytes, str | None]]:

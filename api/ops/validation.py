@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import numpy as np
 
@@ -75,7 +76,7 @@ def load_history(svc: Services, *, config: IcpConfig) -> LoadedHistory:
         tiers.append(tier)
         statuses.append(st)
 
-    def arr(attr: str) -> np.ndarray:  # type: ignore[type-arg]
+    def arr(attr: str) -> np.ndarray[Any, np.dtype[np.float64]]:
         return np.array([np.nan if getattr(o, attr) is None else float(getattr(o, attr)) for o in usable])
 
     cycle = np.array(
