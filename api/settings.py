@@ -69,6 +69,15 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("ICP_ALLOW_LOOPBACK", "allow_loopback"),
         description="Lets fetches reach 127.0.0.1 and ::1. Only for tests and demos; off by default.",
     )
+    fetch_host_delay_s: float = Field(
+        default=1.0,
+        ge=0,
+        validation_alias=AliasChoices("ICP_FETCH_HOST_DELAY", "fetch_host_delay_s"),
+        description="Seconds between request starts to one host (politeness).",
+    )
+    fetch_respect_robots: bool = Field(
+        default=True, validation_alias=AliasChoices("ICP_FETCH_ROBOTS", "fetch_respect_robots")
+    )
     user_agent: str = Field(
         default="icp-agent/0.1 (+https://github.com/icp-agent/icp-agent)",
         validation_alias=AliasChoices("ICP_USER_AGENT", "user_agent"),

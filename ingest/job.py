@@ -281,7 +281,11 @@ class IngestJob:
         done = 0
         with ThreadPoolExecutor(max_workers=max(1, self.max_workers)) as pool:
             for fetched in pool.map(self._collect, sources):
-                self._store(fetched, index, summary)
+                try:
+                    self._store(fetched, index, summary)
+                except Exception as exc:  # a failed write loses nothing: the source is fetched again next run
+                    log.exception("storing %s failed", fetched.source.url)
+                    summary.failed.append({"source": fetched.source.label, "reason": f"storage error: {_reason(exc)}"})
                 done += 1
                 if self.progress:
                     self.progress("sources", done, len(sources))
@@ -609,13 +613,19 @@ class IngestJob:
                             "chunk": ch.idx,
                         }
                     )
-            if ids:
-                vectors = self.embedder.embed(texts)
-                self.vectors.upsert(ids=ids, embeddings=vectors, texts=texts, metadatas=metas)
-            stale = [f"{d.id}:{i}" for d in batch for i in range(len(d.chunks), d.previous_chunks)]
-            if stale:
-                self.vectors.delete(workspace=self.workspace, ids=stale)
-            self.sink.mark_embedded({d.id: len(d.chunks) for d in batch})
+            try:
+                if ids:
+                    vectors = self.embedder.embed(texts)
+                    self.vectors.upsert(ids=ids, embeddings=vectors, texts=texts, metadatas=metas)
+                stale = [f"{d.id}:{i}" for d in batch for i in range(len(d.chunks), d.previous_chunks)]
+                if stale:
+                    self.vectors.delete(workspace=self.workspace, ids=stale)
+                self.sink.mark_embedded({d.id: len(d.chunks) for d in batch})
+            except Exception as exc:  # the documents stay pending and are embedded by the next run
+                log.exception("embedding failed")
+                if summary is not None:
+                    summary.failed.append({"source": "embedding", "reason": f"embedding error: {_reason(exc)}"})
+                return total
             total += len(ids)
             if summary is not None:
                 summary.embedded_documents += len(batch)

@@ -48,7 +48,12 @@ def run_ingest(
         s.flush()
         run_id = run.id
     st = svc.settings
-    web = SafeFetcher(user_agent=st.user_agent, allow_loopback=st.allow_loopback)
+    web = SafeFetcher(
+        user_agent=st.user_agent,
+        allow_loopback=st.allow_loopback,
+        per_host_delay_s=st.fetch_host_delay_s,
+        respect_robots=st.fetch_respect_robots,
+    )
     job = IngestJob(
         workspace=svc.workspace,
         sink=SqlIngestSink(svc.db, svc.workspace, clock=svc.clock),
