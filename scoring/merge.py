@@ -126,8 +126,7 @@ def merge_profile(
     by_field: dict[str, list[Fact]] = defaultdict(list)
     events: list[Fact] = []
     for f in facts:
-        if f.stale and f.kind is not FactKind.TRIGGER:
-            continue
+        # stale facts still count: a failed refresh must not change a score (RELIABILITY.md L-4)
         if f.kind is FactKind.TRIGGER:
             events.append(f)
         elif f.kind is FactKind.PERSON:

@@ -11,8 +11,10 @@ from scoring.domain import Ledger, Tier
 from store.models import AccountRow, ScoreHistoryRow, ScoreRow
 
 
-def save_ledgers(session: Session, workspace: str, ledgers: Iterable[Ledger]) -> int:
-    """Stores ledgers as the accounts' current scores; returns how many tiers changed."""
+def save_ledgers(
+    session: Session, workspace: str, ledgers: Iterable[Ledger], *, stale: frozenset[int] = frozenset()
+) -> int:
+    """Stores ledgers as the accounts' current scores (`stale` ids rest on stale data); returns tier changes."""
     ledgers = list(ledgers)
     ids = [lg.account_id for lg in ledgers if lg.account_id is not None]
     current = {
@@ -39,7 +41,7 @@ def save_ledgers(session: Session, workspace: str, ledgers: Iterable[Ledger]) ->
         row.tier = lg.tier.value
         row.ledger = payload
         row.scored_at = lg.scored_at
-        row.stale = False
+        row.stale = lg.account_id in stale
         if moved:
             session.add(
                 ScoreHistoryRow(
@@ -101,3 +103,31 @@ def tier_history(session: Session, workspace: str, account_id: int) -> list[Scor
 def clear_scores(session: Session, workspace: str) -> None:
     """Removes every current score of a workspace (history is kept)."""
     session.execute(delete(ScoreRow).where(ScoreRow.workspace_id == workspace))
+
+
+def stale_accounts(session: Session, workspace: str, account_ids: Sequence[int]) -> frozenset[int]:
+    """Returns the accounts whose facts or sources are stale (a refresh or extraction failed)."""
+    from store.models import FactRow, SourceRow
+
+    ids = list(account_ids)
+    out: set[int] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        out.update(
+            a
+            for (a,) in session.execute(
+                select(FactRow.account_id)
+                .where(FactRow.workspace_id == workspace, FactRow.stale.is_(True), FactRow.account_id.in_(chunk))
+                .distinct()
+            ).tuples()
+        )
+        out.update(
+            a
+            for (a,) in session.execute(
+                select(SourceRow.account_id)
+                .where(SourceRow.workspace_id == workspace, SourceRow.stale.is_(True), SourceRow.account_id.in_(chunk))
+                .distinct()
+            ).tuples()
+            if a is not None
+        )
+    return frozenset(out)

@@ -14,7 +14,7 @@ from scoring.domain import Ledger, Tier
 from scoring.scorer import score_account
 from store.accounts import list_accounts
 from store.icps import active_icp
-from store.scores import save_ledgers
+from store.scores import save_ledgers, stale_accounts
 
 
 @dataclass
@@ -57,7 +57,8 @@ def rescore(
                 lg = score_account(profiles[row.id], config=cfg, as_of=when, scored_at=scored_at, account_name=row.name)
                 ledgers.append(lg)
                 tiers[lg.tier.value] += 1
-            changes += save_ledgers(s, svc.workspace, ledgers)
+            stale = stale_accounts(s, svc.workspace, [r.id for r in rows])
+            changes += save_ledgers(s, svc.workspace, ledgers, stale=stale)
         done += len(chunk)
         if progress:
             progress(done, len(ids))
