@@ -1,0 +1,1 @@
+"""Data files of the agent package: lexicons and technology fingerprints (see README.md)."""
