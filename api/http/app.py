@@ -9,12 +9,14 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from fastapi import FastAPI
 
 from api.http.errors import install_error_handlers
 from api.http.limits import LimitsMiddleware
 from api.http.ratelimit import RateLimiter
-from api.http.routes import accounts, scoring
+from api.http.routes import accounts, intel, scoring
 from api.services import Services
 
 
@@ -32,9 +34,11 @@ def create_app(services: Services, *, rate_limiter: RateLimiter | None = None, s
     )
     app.state.services = services
     app.state.rate_limiter = rate_limiter or RateLimiter(per_minute=s.rate_limit_per_minute)
+    app.state.jobs = ThreadPoolExecutor(max_workers=2, thread_name_prefix="icp-jobs")
     install_error_handlers(app)
     app.include_router(accounts.router)
     app.include_router(scoring.router)
+    app.include_router(intel.router)
 
     @app.get("/health", tags=["meta"], summary="Liveness")
     def health() -> dict[str, str]:

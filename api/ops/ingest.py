@@ -25,6 +25,15 @@ class IngestRun:
     summary: IngestSummary
 
 
+def create_run(svc: Services) -> int:
+    """Records a queued ingest run and returns its id."""
+    with svc.db.session() as s:
+        run = IngestRunRow(workspace_id=svc.workspace, kind="ingest", status="queued", started_at=utcnow(), summary={})
+        s.add(run)
+        s.flush()
+        return run.id
+
+
 def run_ingest(
     svc: Services,
     *,
@@ -32,8 +41,10 @@ def run_ingest(
     source_ids: Sequence[int] | None = None,
     allow_local: bool = True,
     progress: ProgressFn | None = None,
+    run_id: int | None = None,
 ) -> IngestRun:
     """Ingests the workspace's sources (all, one account's, or some ids) and records the run."""
+    run_id = run_id if run_id is not None else create_run(svc)
     with svc.db.session() as s:
         rows = list_sources(s, svc.workspace, account_id=account_id, ids=source_ids)
         specs = [source_spec(r) for r in rows]
@@ -43,10 +54,9 @@ def run_ingest(
             AccountRef(id=a.id, name=a.name, aliases=tuple(a.aliases or ()), domain=a.domain)
             for a in list_accounts(s, svc.workspace)
         ]
-        run = IngestRunRow(workspace_id=svc.workspace, kind="ingest", status="running", started_at=utcnow(), summary={})
-        s.add(run)
-        s.flush()
-        run_id = run.id
+        run = s.get(IngestRunRow, run_id)
+        if run is not None:
+            run.status = "running"
     st = svc.settings
     web = SafeFetcher(
         user_agent=st.user_agent,
