@@ -122,7 +122,8 @@ def merge_profile(
     base = profile_from_account(account, known_empty=known_empty)
     fields: dict[str, ProfileValue] = {}
     for name, pv in base.fields.items():
-        fields[name] = pv.model_copy(update={"confidence": 0.9})
+        pv.confidence = 0.9  # a fresh object from profile_from_account; "as entered" in the CRM
+        fields[name] = pv
     by_field: dict[str, list[Fact]] = defaultdict(list)
     events: list[Fact] = []
     for f in facts:

@@ -24,7 +24,7 @@ from scoring.validation import DECILES, STATUS_CODES, ValidationInput, Validatio
 from scoring.weights import WeightProposal, propose_weights
 from store.accounts import list_accounts
 from store.icps import active_icp
-from store.opportunities import list_opportunities
+from store.opportunities import opportunity_facts
 
 
 @dataclass
@@ -46,7 +46,7 @@ def _visible(profile: Profile, cutoff: date | None) -> Profile:
 def load_history(svc: Services, *, config: IcpConfig) -> LoadedHistory:
     """Scores every closed opportunity's account as of the opportunity's creation date."""
     with svc.db.session() as s:
-        opps = list_opportunities(s, svc.workspace)
+        opps = opportunity_facts(s, svc.workspace)
         accounts = {r.id: r for r in list_accounts(s, svc.workspace)}
         profiles = build_profiles(s, svc.workspace, list(accounts.values()))
     outcomes = Counter(o.outcome for o in opps)
