@@ -37,6 +37,7 @@ def create_app(services: Services, *, rate_limiter: RateLimiter | None = None, s
     app.state.jobs = ThreadPoolExecutor(max_workers=2, thread_name_prefix="icp-jobs")
     install_error_handlers(app)
     app.include_router(accounts.router)
+    app.include_router(accounts.imports)
     app.include_router(scoring.router)
     app.include_router(intel.router)
 
@@ -48,6 +49,6 @@ def create_app(services: Services, *, rate_limiter: RateLimiter | None = None, s
     app.add_middleware(
         LimitsMiddleware,
         max_body=s.max_body_bytes,
-        large_paths={"/accounts/import": s.max_csv_bytes, "/opportunities/import": s.max_csv_bytes},
+        large_paths={"/imports/": s.max_csv_bytes},
     )
     return app

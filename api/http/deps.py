@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.http.errors import ApiError
@@ -68,3 +68,9 @@ def write_services(request: Request, ident: WriteIdentity) -> Services:
 
 Svc = Annotated[Services, Depends(workspace_services)]
 WriteSvc = Annotated[Services, Depends(write_services)]
+
+
+MAX_ID = 2**31 - 1
+AccountId = Annotated[int, Path(ge=1, le=MAX_ID, description="An account id of the caller's workspace.")]
+ObjectId = Annotated[int, Path(ge=1, le=MAX_ID)]
+OptionalAccountId = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Only this account.")]

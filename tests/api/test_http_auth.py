@@ -79,7 +79,7 @@ def test_oversized_and_deep_bodies_are_refused_before_parsing(tmp_path: Path) ->
     world = make_world(tmp_path, max_body_bytes=10_000, max_csv_bytes=50_000)
     c = world.client
     big_csv = b"Company name,Company Domain Name\n" + b"x,y.example\n" * 10_000
-    r = c.post("/accounts/import", headers=world.h(world.key_a_write), files={"file": ("a.csv", big_csv, "text/csv")})
+    r = c.post("/imports/accounts", headers=world.h(world.key_a_write), files={"file": ("a.csv", big_csv, "text/csv")})
     assert r.status_code == 413
     deep = b"[" * 5000 + b"]" * 5000
     r = c.post("/score", headers={**world.h(world.key_a_write), "content-type": "application/json"}, content=deep)

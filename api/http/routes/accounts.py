@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, UploadFile
 
-from api.http.deps import Svc, WriteSvc
+from api.http.deps import AccountId, Svc, WriteSvc
 from api.http.errors import ERROR_RESPONSES, ApiError
 from api.http.schemas import AccountOut, AccountPage, ExplanationOut, ImportOut
 from api.ops.accounts import import_accounts
@@ -17,6 +17,8 @@ from store.models import AccountRow, ScoreRow
 from store.scores import get_ledger, list_scores
 
 router = APIRouter(prefix="/accounts", tags=["accounts"], responses=ERROR_RESPONSES)
+# imports live under their own path so that /accounts/{id} never shadows them
+imports = APIRouter(tags=["accounts"], responses=ERROR_RESPONSES)
 
 
 def _out(row: AccountRow, score: ScoreRow | None) -> AccountOut:
@@ -62,7 +64,7 @@ def list_accounts_route(
         )
 
 
-@router.post("/import", response_model=ImportOut, summary="Import accounts from a CRM export (CSV)")
+@imports.post("/imports/accounts", response_model=ImportOut, summary="Import accounts from a CRM export (CSV)")
 async def import_route(
     svc: WriteSvc,
     file: Annotated[UploadFile, File(description="CSV file: Salesforce, HubSpot or similar columns.")],
@@ -79,7 +81,7 @@ async def import_route(
 
 
 @router.get("/{account_id}", response_model=AccountOut, summary="Show one account")
-def show_route(svc: Svc, account_id: int) -> AccountOut:
+def show_route(svc: Svc, account_id: AccountId) -> AccountOut:
     """Returns one account of the caller's workspace (404 for any other)."""
     with svc.db.session() as s:
         row = get_account(s, svc.workspace, account_id)
@@ -88,7 +90,7 @@ def show_route(svc: Svc, account_id: int) -> AccountOut:
 
 
 @router.get("/{account_id}/explanation", response_model=ExplanationOut, summary="Why the account has its tier")
-def explanation_route(svc: Svc, account_id: int) -> ExplanationOut:
+def explanation_route(svc: Svc, account_id: AccountId) -> ExplanationOut:
     """Returns the score ledger: every criterion with status, points and evidence, and what would move it up."""
     with svc.db.session() as s:
         row = get_account(s, svc.workspace, account_id)

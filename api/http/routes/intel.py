@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from api.http.deps import Svc, WriteSvc
+from api.http.deps import AccountId, ObjectId, OptionalAccountId, Svc, WriteSvc
 from api.http.errors import ERROR_RESPONSES, ApiError
 from api.ops.profiles import build_profiles
 from scoring.domain import EventType, Evidence, TriggerEvent
@@ -96,9 +96,13 @@ class SourceIn(BaseModel):
 
     model_config = {"extra": "forbid"}
 
-    url: str = Field(max_length=2000, description="A feed, site or page URL (http or https).")
+    url: str = Field(
+        max_length=2000,
+        pattern=r"^[hH][tT][tT][pP][sS]?://[^\s/]+",
+        description="A feed, site or page URL (http or https).",
+    )
     kind: str = Field(default="feed", pattern="^(feed|site|page)$")
-    account_id: int | None = None
+    account_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     label: str = Field(default="", max_length=300)
 
 
@@ -127,7 +131,7 @@ class RunOut(BaseModel):
 
 
 @router.get("/accounts/{account_id}/profile", response_model=ProfileOut, summary="An account's merged profile")
-def profile_route(svc: Svc, account_id: int) -> ProfileOut:
+def profile_route(svc: Svc, account_id: AccountId) -> ProfileOut:
     """Returns every known field with its origin, sources, confidence and conflicts, and the trigger events."""
     with svc.db.session() as s:
         row = get_account(s, svc.workspace, account_id)
@@ -148,15 +152,22 @@ def profile_route(svc: Svc, account_id: int) -> ProfileOut:
 
 
 @router.get("/accounts/{account_id}/facts", response_model=list[FactOut], summary="An account's facts")
-def facts_route(svc: Svc, account_id: int) -> list[FactOut]:
+def facts_route(svc: Svc, account_id: AccountId) -> list[FactOut]:
     """Returns the account's facts, each with the quote and URL it came from."""
     with svc.db.session() as s:
         get_account(s, svc.workspace, account_id)
         facts = list_facts(s, svc.workspace, [account_id])
     return [
         FactOut(
-            id=f.id, kind=f.kind.value, field=f.field, value=f.value, origin=f.origin.value, evidence=f.evidence,
-            event_date=f.event_date, observed_at=f.observed_at, stale=f.stale,
+            id=f.id,
+            kind=f.kind.value,
+            field=f.field,
+            value=f.value,
+            origin=f.origin.value,
+            evidence=f.evidence,
+            event_date=f.event_date,
+            observed_at=f.observed_at,
+            stale=f.stale,
         )
         for f in facts
     ]
@@ -167,7 +178,7 @@ def signals_route(
     svc: Svc,
     since: Annotated[date | None, Query(description="Only events on or after this date.")] = None,
     type_: Annotated[list[EventType] | None, Query(alias="type")] = None,
-    account_id: int | None = None,
+    account_id: OptionalAccountId = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[SignalOut]:
     """Returns trigger events deduplicated across outlets and days, with their sources."""
@@ -195,14 +206,23 @@ def signals_route(
 
 def _doc_out(d: DocumentRow, *, text: bool = False) -> DocumentOut:
     return DocumentOut(
-        id=d.id, url=d.url, title=d.title, doc_type=d.doc_type, account_id=d.account_id, published_at=d.published_at,
-        fetched_at=d.fetched_at, cluster_id=d.cluster_id, status=d.status, stale=d.stale, text=d.text if text else None,
+        id=d.id,
+        url=d.url,
+        title=d.title,
+        doc_type=d.doc_type,
+        account_id=d.account_id,
+        published_at=d.published_at,
+        fetched_at=d.fetched_at,
+        cluster_id=d.cluster_id,
+        status=d.status,
+        stale=d.stale,
+        text=d.text if text else None,
     )
 
 
 @router.get("/documents", response_model=list[DocumentOut], summary="Stored documents")
 def documents_route(
-    svc: Svc, account_id: int | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50
+    svc: Svc, account_id: OptionalAccountId = None, limit: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> list[DocumentOut]:
     """Returns documents (of one account, or all), newest first."""
     with svc.db.session() as s:
@@ -232,7 +252,7 @@ def document_route(svc: Svc, document_id: str) -> DocumentOut:
 def search_route(
     svc: Svc,
     q: Annotated[str, Query(min_length=1, max_length=500)],
-    account_id: int | None = None,
+    account_id: OptionalAccountId = None,
     k: Annotated[int, Query(ge=1, le=50)] = 8,
 ) -> list[SearchHit]:
     """Returns the chunks nearest to the query; the workspace filter is part of the vector query itself."""
@@ -261,8 +281,15 @@ def search_route(
 
 def _source_out(r: Any) -> SourceOut:
     return SourceOut(
-        id=r.id, kind=r.kind, url=r.url, account_id=r.account_id, label=r.label, items=r.items,
-        last_success_at=r.last_success_at, last_error=r.last_error, stale=r.stale,
+        id=r.id,
+        kind=r.kind,
+        url=r.url,
+        account_id=r.account_id,
+        label=r.label,
+        items=r.items,
+        last_success_at=r.last_success_at,
+        last_error=r.last_error,
+        stale=r.stale,
     )
 
 
@@ -287,7 +314,7 @@ def add_source_route(svc: WriteSvc, body: SourceIn) -> SourceOut:
 
 
 @router.delete("/sources/{source_id}", status_code=204, summary="Stop watching a source")
-def remove_source_route(svc: WriteSvc, source_id: int) -> None:
+def remove_source_route(svc: WriteSvc, source_id: ObjectId) -> None:
     """Removes a source; its documents stay because facts may cite them."""
     with svc.db.session() as s:
         find_source(s, svc.workspace, str(source_id))
@@ -324,16 +351,21 @@ def runs_route(svc: Svc, limit: Annotated[int, Query(ge=1, le=200)] = 20) -> lis
     """Returns the most recent runs, newest first."""
     with svc.db.session() as s:
         rows = s.scalars(
-            select(IngestRunRow).where(IngestRunRow.workspace_id == svc.workspace).order_by(IngestRunRow.id.desc()).limit(limit)
+            select(IngestRunRow)
+            .where(IngestRunRow.workspace_id == svc.workspace)
+            .order_by(IngestRunRow.id.desc())
+            .limit(limit)
         )
         return [_run_out(r) for r in rows]
 
 
 @router.get("/ingest/runs/{run_id}", response_model=RunOut, summary="One ingest run")
-def run_route(svc: Svc, run_id: int) -> RunOut:
+def run_route(svc: Svc, run_id: ObjectId) -> RunOut:
     """Returns a run's status and summary."""
     with svc.db.session() as s:
-        row = s.scalar(select(IngestRunRow).where(IngestRunRow.workspace_id == svc.workspace, IngestRunRow.id == run_id))
+        row = s.scalar(
+            select(IngestRunRow).where(IngestRunRow.workspace_id == svc.workspace, IngestRunRow.id == run_id)
+        )
         if row is None:
             raise ApiError(404, "not_found", f"no ingest run {run_id}")
         return _run_out(row)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import HTMLResponse
 
 from api.http.deps import Svc, WriteSvc
-from api.http.errors import ERROR_RESPONSES
+from api.http.errors import ERROR_RESPONSES, ErrorOut
 from api.http.schemas import IcpOut, OpportunityImportOut, RescoreOut
 from api.ops.scoring import rescore
 from api.ops.validation import run_validation
@@ -42,7 +42,7 @@ def score_route(svc: WriteSvc) -> RescoreOut:
     return RescoreOut.model_validate(summary.__dict__)
 
 
-@router.post("/opportunities/import", response_model=OpportunityImportOut, summary="Import won, lost and open deals")
+@router.post("/imports/opportunities", response_model=OpportunityImportOut, summary="Import won, lost and open deals")
 async def opportunities_import_route(
     svc: WriteSvc, file: Annotated[UploadFile, File(description="CSV of opportunities.")]
 ) -> OpportunityImportOut:
@@ -76,7 +76,21 @@ def validation_route(
     return run_validation(svc, min_sample=min_sample, permutations=permutations)
 
 
-@router.get("/validation.html", response_class=HTMLResponse, summary="The validation report as HTML")
+_JSON_ERRORS = {
+    code: {
+        "description": spec["description"],
+        "content": {"application/json": {"schema": ErrorOut.model_json_schema()}},
+    }
+    for code, spec in ERROR_RESPONSES.items()
+}
+
+
+@router.get(
+    "/validation.html",
+    response_class=HTMLResponse,
+    responses=_JSON_ERRORS,  # type: ignore[arg-type]
+    summary="The validation report as HTML",
+)
 def validation_html_route(svc: Svc) -> HTMLResponse:
     """Returns the validation report as one self-contained HTML page."""
     return HTMLResponse(render_report_html(run_validation(svc)))
