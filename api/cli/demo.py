@@ -74,11 +74,7 @@ def tier_changes(before: dict[int, Ledger], after: dict[int, Ledger]) -> list[Ti
         old = before.get(acc)
         if old is None or old.tier is new.tier:
             continue
-        moved = [
-            line
-            for line in new.lines
-            if line.status is Status.MET and old.line(line.id).status is not Status.MET
-        ]
+        moved = [line for line in new.lines if line.status is Status.MET and old.line(line.id).status is not Status.MET]
         # trigger events first: the news that moved the account is the story a rep wants
         moved.sort(key=lambda line: line.field != "events")
         quotes = [(q.quote, q.url) for line in moved for q in line.quotes[:1]]
@@ -106,7 +102,11 @@ def build_demo(home: Path, *, quiet: bool = False) -> Services:
         for rel, account, base in DEMO_SOURCES:
             acc_id = find_account(s, svc.workspace, account).id if account else None
             add_source(
-                s, svc.workspace, url=str(demo_path(rel)), kind="file", account_id=acc_id,
+                s,
+                svc.workspace,
+                url=str(demo_path(rel)),
+                kind="file",
+                account_id=acc_id,
                 options={"base_url": base} if base else None,
             )
     summary = run_ingest(svc).summary
@@ -138,8 +138,12 @@ def build_demo(home: Path, *, quiet: bool = False) -> Services:
 
 def demo_cmd(
     ctx: typer.Context,
-    home: Annotated[Path, typer.Option(help="Folder for the demo's data (recreated on every run).")] = Path(".icp-demo"),
-    serve: Annotated[bool, typer.Option("--serve", help="Then serve the API on the demo data with a printed key.")] = False,
+    home: Annotated[Path, typer.Option(help="Folder for the demo's data (recreated on every run).")] = Path(
+        ".icp-demo"
+    ),
+    serve: Annotated[
+        bool, typer.Option("--serve", help="Then serve the API on the demo data with a printed key.")
+    ] = False,
     port: Annotated[int, typer.Option(help="Port for --serve.")] = 8000,
 ) -> None:
     """Runs the pipeline offline on fictional sample data: import, score, ingest, extract, explain."""

@@ -88,7 +88,7 @@ _JSON_ERRORS = {
 @router.get(
     "/validation.html",
     response_class=HTMLResponse,
-    responses=_JSON_ERRORS,  # type: ignore[arg-type]
+    responses=_JSON_ERRORS,
     summary="The validation report as HTML",
 )
 def validation_html_route(svc: Svc) -> HTMLResponse:
