@@ -47,7 +47,7 @@ def extraction_to_facts(
                 value=value,
                 origin=origin,
                 evidence=ev,
-                observed_at=doc.published_at or observed_at,
+                observed_at=observed_at,  # when we learned it; the evidence keeps the publication date
                 extractor=extractor,
                 **extra,
             )

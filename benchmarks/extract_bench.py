@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from agent.devset import DEFAULT_LABELS, DEFAULT_SHARED_DATA, build_devset, write_devset
 from agent.evaluate import load_labelled
 from agent.extractors import ExtractionInput
 from agent.grounding import ground_document
 from agent.offline import OfflineExtractor, is_relevant
 
 ROOT = Path(__file__).resolve().parent.parent
-DEV_SET = ROOT / "benchmarks" / "extraction" / "dev.jsonl"
 ARTICLES = ROOT.parent / "shared" / "data" / "article-extraction-dev50" / "ground-truth.json"
 
 
@@ -60,7 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     extractor = OfflineExtractor()
     extractor.extract(ExtractionInput(document_id="warm-up", text="Acme raised $1 million."))  # compiles lazy patterns
-    dev = [item.as_input() for item in load_labelled(DEV_SET)] * args.repeat
+    with tempfile.TemporaryDirectory() as tmp:  # the labelled texts are rebuilt from the shared data
+        dev_file = write_devset(build_devset(DEFAULT_SHARED_DATA, DEFAULT_LABELS), Path(tmp) / "dev.jsonl")
+        dev = [item.as_input() for item in load_labelled(dev_file)] * args.repeat
     articles = load_articles() * max(1, args.repeat // 5)
     print(f"offline extractor {extractor.version}")
     print(report(f"dev set texts x{args.repeat}: extract", dev, extractor.extract))

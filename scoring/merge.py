@@ -88,6 +88,13 @@ def _key(value: JsonValue) -> str:
     return str(value)
 
 
+def _dated(fact: Fact) -> datetime | None:
+    """Returns how old the evidence is: its publication date, else when the fact was observed."""
+    if fact.evidence is not None and fact.evidence.published_at is not None:
+        return fact.evidence.published_at
+    return fact.observed_at
+
+
 def _scalar(fact: Fact) -> JsonValue:
     v = fact.value
     if isinstance(v, dict) and "amount" in v:
@@ -168,7 +175,7 @@ def _merge_scalar(
         groups[_key(_scalar(f))].append(f)
 
     def newest(fs: list[Fact]) -> datetime:
-        return max((f.observed_at or datetime.min.replace(tzinfo=now.tzinfo)) for f in fs)
+        return max((_dated(f) or datetime.min.replace(tzinfo=now.tzinfo)) for f in fs)
 
     ranked = sorted(groups.values(), key=lambda fs: (_independent(fs, clusters), newest(fs)), reverse=True)
     if name not in FIRMOGRAPHIC_FIELDS:
@@ -209,10 +216,10 @@ def _merge_list(
     if crm is not None and isinstance(crm.value, list):
         for v in crm.value:
             seen.setdefault(_key(v), v)
-    for f in sorted(facts, key=lambda f: f.observed_at or now, reverse=True):
+    for f in sorted(facts, key=lambda f: _dated(f) or now, reverse=True):
         v = _scalar(f)
         seen.setdefault(_key(v), v)
-    newest = max((f.observed_at for f in facts if f.observed_at), default=None)
+    newest = max((d for f in facts if (d := _dated(f)) is not None), default=None)
     conf = _agreement(_independent(facts, clusters)) * recency_factor(newest, now=now)
     return ProfileValue(
         value=list(seen.values()),

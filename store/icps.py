@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -44,14 +46,20 @@ def apply_icp(session: Session, workspace: str, version: str) -> IcpVersionRow:
     return target
 
 
+@lru_cache(maxsize=64)
+def _parsed(yaml_text: str, source: str) -> IcpConfig:
+    # ICPs are immutable once stored (the version is their content hash), so parsing once is safe
+    return load_icp_text(yaml_text, source=source)
+
+
 def active_icp(session: Session, workspace: str) -> tuple[IcpConfig, IcpVersionRow | None]:
     """Returns the workspace's active ICP, or the built-in default when none was applied."""
     row = session.scalar(
         select(IcpVersionRow).where(IcpVersionRow.workspace_id == workspace, IcpVersionRow.active.is_(True))
     )
     if row is None:
-        return load_icp_text(builtin_icp_text("default"), source="builtin:default"), None
-    return load_icp_text(row.yaml, source=f"{workspace}:{row.version}"), row
+        return _parsed(builtin_icp_text("default"), "builtin:default"), None
+    return _parsed(row.yaml, f"{workspace}:{row.version}"), row
 
 
 def list_icps(session: Session, workspace: str) -> list[IcpVersionRow]:

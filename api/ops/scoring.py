@@ -51,7 +51,7 @@ def rescore(
         chunk = ids[start : start + batch]
         with svc.db.session() as s:
             rows = list_accounts(s, svc.workspace, ids=chunk)
-            profiles = build_profiles(s, svc.workspace, rows)
+            profiles = build_profiles(s, svc.workspace, rows, now=scored_at)
             ledgers: list[Ledger] = []
             for row in rows:
                 lg = score_account(profiles[row.id], config=cfg, as_of=when, scored_at=scored_at, account_name=row.name)
