@@ -96,6 +96,11 @@ class Settings(BaseSettings):
     slack_digest_channel: str | None = Field(
         default=None, validation_alias=AliasChoices("SLACK_DIGEST_CHANNEL", "slack_digest_channel")
     )
+    slack_team_workspaces: dict[str, str] = Field(
+        default_factory=dict,
+        validation_alias=AliasChoices("ICP_SLACK_TEAMS", "slack_team_workspaces"),
+        description="Slack team id to workspace, e.g. T012=sales-emea,T034=sales-us.",
+    )
     slack_api_url: str = Field(
         default="https://slack.com/api/", validation_alias=AliasChoices("SLACK_API_URL", "slack_api_url")
     )
@@ -104,6 +109,9 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(default=None, validation_alias=AliasChoices("REDIS_URL", "redis_url"))
     digest_tiers: list[str] = Field(
         default_factory=lambda: ["Tier 1"], validation_alias=AliasChoices("ICP_DIGEST_TIERS", "digest_tiers")
+    )
+    ingest_every_minutes: int = Field(
+        default=0, ge=0, validation_alias=AliasChoices("ICP_INGEST_EVERY_MINUTES", "ingest_every_minutes")
     )
     digest_hour_utc: int = Field(
         default=7, ge=0, le=23, validation_alias=AliasChoices("ICP_DIGEST_HOUR", "digest_hour_utc")
@@ -116,6 +124,13 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         default=600, validation_alias=AliasChoices("ICP_RATE_LIMIT", "rate_limit_per_minute")
     )
+
+    @field_validator("slack_team_workspaces", mode="before")
+    @classmethod
+    def _pairs(cls, v: object) -> object:
+        if isinstance(v, str) and not v.strip().startswith("{"):
+            return dict(p.split("=", 1) for p in v.split(",") if "=" in p)
+        return v
 
     @field_validator("digest_tiers", mode="before")
     @classmethod

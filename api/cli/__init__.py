@@ -9,6 +9,7 @@ import typer
 
 from api.cli import (
     accounts,
+    agent_cmd,
     config_cmd,
     demo,
     eval_cmd,
@@ -54,6 +55,7 @@ validate_cmd.register(app)
 server_cmd.register(app)
 ingest_cmd.register(app)
 extract_cmd.register(app)
+agent_cmd.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,119 @@
+"""Answers for every surface (CLI, HTTP, Slack): chat, why-tier, briefs, stakeholders, digests, contacts."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from agent.answers import Answer
+from agent.brief import Brief, build_brief
+from agent.digest import Digest, DigestOutcome, build_digest, run_daily_digest
+from agent.router import route_question
+from agent.stakeholders import stakeholder_map
+from agent.whytier import why_tier
+from api.services import Services
+from scoring.crm import parse_contacts_csv
+from scoring.domain import Tier
+from store.contacts import import_contacts
+
+log = logging.getLogger("icp.answers")
+
+
+def ask(svc: Services, text: str, *, user_id: str, conversation_id: str = "default") -> Answer:
+    """Answers a question: with an LLM configured the tool-calling agent, else (or on failure) the offline router."""
+    if svc.llm is not None:
+        try:
+            from agent.chat import answer_chat
+        except ImportError:  # the LLM agent is optional; the offline router always works
+            answer_chat = None
+        if answer_chat is not None:
+            return answer_chat(svc, text, user_id=user_id, conversation_id=conversation_id, llm=svc.llm)
+    return route_question(svc, text, user_id=user_id, conversation_id=conversation_id)
+
+
+def why(svc: Services, account: str) -> Answer:
+    """Explains an account's tier from its ledger, with what would move it up and why now."""
+    return why_tier(svc, account)
+
+
+def brief(svc: Services, account: str) -> Brief:
+    """Builds the research brief of an account."""
+    return build_brief(svc, account)
+
+
+def stakeholders(svc: Services, account: str) -> Answer:
+    """Maps an account's stakeholders with the persona configuration."""
+    return stakeholder_map(svc, account)
+
+
+def digest_tiers(svc: Services) -> list[Tier]:
+    """Returns the tiers the daily digest covers (ICP_DIGEST_TIERS, default Tier 1)."""
+    tiers = []
+    for t in svc.settings.digest_tiers:
+        try:
+            tiers.append(Tier(t))
+        except ValueError:
+            log.warning("ignoring unknown tier %r in ICP_DIGEST_TIERS", t)
+    return tiers or [Tier.TIER_1]
+
+
+def preview_digest(svc: Services, *, day: date | None = None) -> Digest:
+    """Returns what today's digest would hold, without recording or sending anything."""
+    return build_digest(svc, day=day or svc.today(), tiers=digest_tiers(svc))
+
+
+def send_digest(
+    svc: Services, *, day: date | None = None, send: Callable[[Digest], None] | None = None
+) -> DigestOutcome:
+    """Builds and sends the day's digest at most once per workspace and day (to Slack when configured)."""
+    sender = send or slack_digest_sender(svc)
+    return run_daily_digest(svc, day=day or svc.today(), tiers=digest_tiers(svc), send=sender)
+
+
+def slack_digest_sender(svc: Services) -> Callable[[Digest], None]:
+    """Returns a sender posting to the configured Slack channel or webhook, or a no-op recorder."""
+    st = svc.settings
+    if not (st.slack_bot_token and st.slack_digest_channel) and not st.slack_webhook_url:
+        return lambda digest: None
+
+    def send(digest: Digest) -> None:
+        from api.slack import HttpSlackPoster, post_digest
+        from api.slack_render import DigestItem
+
+        poster = HttpSlackPoster.from_settings(st)
+        try:
+            items = [DigestItem(**fields) for fields in digest.slack_items()]
+            post_digest(items, poster=poster, channel=st.slack_digest_channel, day=digest.day)
+        finally:
+            poster.close()
+
+    return send
+
+
+@dataclass
+class ContactsReport:
+    """What a contacts import did."""
+
+    rows_read: int
+    created: int
+    updated: int
+    unchanged: int
+    rejected: list[dict[str, object]]
+    unmatched: list[dict[str, object]]
+
+
+def import_contacts_csv(svc: Services, data: bytes) -> ContactsReport:
+    """Imports contacts from a CRM export; rows naming no known account are reported."""
+    parsed = parse_contacts_csv(data)
+    with svc.db.session() as s:
+        result = import_contacts(s, svc.workspace, parsed.contacts, now=svc.clock())
+    return ContactsReport(
+        rows_read=parsed.rows_read,
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        rejected=[{"row": e.row, "reason": e.reason} for e in parsed.errors],
+        unmatched=[{"row": r, "account": a} for r, a in result.unmatched],
+    )
