@@ -22,7 +22,6 @@ from api.ops.ingest import run_ingest
 from api.services import Services
 from api.settings import Settings
 from scoring.domain import Ledger, Status, Tier
-from scoring.explain import explain_ledger
 from store.accounts import find_account
 from store.documents import add_source
 from store.scores import get_ledger, list_scores
@@ -146,21 +145,35 @@ def demo_cmd(
     ] = False,
     port: Annotated[int, typer.Option(help="Port for --serve.")] = 8000,
 ) -> None:
-    """Runs the pipeline offline on fictional sample data: import, score, ingest, extract, explain."""
+    """Runs the pipeline offline on fictional sample data: import, score, ingest, extract, answer."""
+    from api.cli.agent_cmd import render_answer
+    from api.ops import answers as ops
+
     svc = build_demo(home)
     _step("5. Tiers", False)
     ctx.find_root().obj = {"factory": lambda: svc, "services": svc}
     tiers_cmd(ctx, tier=None, min_fit=None, limit=None)
-    _step("6. Why is Northwind Fabrication where it is?", False)
-    with svc.db.session() as s:
-        row = find_account(s, svc.workspace, "Northwind")
-        ledger = get_ledger(s, svc.workspace, row.id)
-    if ledger is not None:
-        for line in explain_ledger(ledger):
-            out.print(line, markup=False)
-    out.print(f"\nExplore the demo data: ./run icp --home {home} --workspace {DEMO_WORKSPACE} tiers", markup=False)
+    report = ops.import_contacts_csv(svc, demo_path("contacts.csv").read_bytes())
+    tier2 = _first_in(svc, Tier.TIER_2) or "Northwind"
+    _step(f'6. "Why is {tier2} Tier 2?" (offline, from the ledger, with sources)', False)
+    render_answer(ops.ask(svc, f"why is {tier2} Tier 2?", user_id="demo", conversation_id="demo"))
+    _step(f"7. Research brief before outreach: {tier2} ({report.created} CRM contacts imported)", False)
+    out.print(ops.brief(svc, tier2).to_markdown(), markup=False)
+    _step(f"8. The daily digest for {', '.join(t.value for t in ops.digest_tiers(svc))} accounts", False)
+    out.print(ops.preview_digest(svc, day=DEMO_AS_OF).to_markdown(), markup=False)
+    out.print(f"Explore the demo data: ./run icp --home {home} --workspace {DEMO_WORKSPACE} tiers", markup=False)
+    out.print(
+        f'Ask it something:      ./run icp --home {home} --workspace {DEMO_WORKSPACE} ask "what changed at Globex?"',
+        markup=False,
+    )
     if serve:
         _serve(svc, port=port)
+
+
+def _first_in(svc: Services, tier: Tier) -> str | None:
+    with svc.db.session() as s:
+        pairs = list_scores(s, svc.workspace, tiers=[tier], limit=1)
+    return pairs[0][0].name if pairs else None
 
 
 def _serve(svc: Services, *, port: int) -> None:
