@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 from scoring.domain import EventType, JsonValue, Profile
 from scoring.errors import ScoringError
 from scoring.matchers import as_number, canonical_values, is_empty, truth_value
+from scoring.money import in_currency
 from scoring.normalize import canonical_value
 
 NO_DATA, EMPTY, LIST, VALUE, FIRST_VALUE = 0, 1, 2, 3, 4
@@ -165,13 +166,22 @@ class AccountTable:
 
     @classmethod
     def from_profiles(
-        cls, profiles: Sequence[Profile], *, names: Sequence[str | None] | None = None, bitsets: bool = True
+        cls,
+        profiles: Sequence[Profile],
+        *,
+        names: Sequence[str | None] | None = None,
+        bitsets: bool = True,
+        currency: str | None = None,
+        fx_rates: Mapping[str, float] | None = None,
     ) -> AccountTable:
         """Returns the table of a list of profiles, every facet of every field filled.
 
         List values become bitsets where a field has at most 64 distinct elements (unless
-        `bitsets` is False), CSR otherwise.
+        `bitsets` is False), CSR otherwise. Pass the ICP's `currency` (and `fx_rates`) to convert
+        revenue the way `score_account` does.
         """
+        if currency is not None:
+            profiles = [in_currency(p, currency=currency, overrides=fx_rates) for p in profiles]
         n = len(profiles)
         all_fields = sorted({f for p in profiles for f in p.fields})
         columns = {f: _build_column(f, profiles, bitsets=bitsets) for f in all_fields}

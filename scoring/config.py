@@ -331,6 +331,15 @@ class IcpConfig(BaseModel):
     tiers: list[TierRule] = Field(default_factory=_default_tiers, min_length=1)
     signals: Signals = Field(default_factory=Signals)
     potential: PotentialConfig = Field(default_factory=PotentialConfig)
+    currency: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{3}$",
+        description="Revenue criteria are in this currency; account revenue in another currency is converted.",
+    )
+    fx_rates: dict[str, float] = Field(
+        default_factory=dict,
+        description="Units of `currency` per unit of another currency (overrides the built-in table).",
+    )
     personas: dict[StakeholderRole, Persona] = Field(default_factory=dict)
 
     @model_validator(mode="before")
@@ -464,6 +473,15 @@ class IcpConfig(BaseModel):
             src.append(f"{len(pot.rules)} rule(s) on {', '.join(sorted({r.field for r in pot.rules}))}")
         if src:
             out.append("Revenue potential comes from " + ", then ".join(src) + ".")
+        if self.currency:
+            out.append(
+                f"Revenue is compared in {self.currency}; other currencies are converted at approximate rates"
+                + (
+                    f" ({', '.join(f'{k} {v:g}' for k, v in sorted(self.fx_rates.items()))} set here)."
+                    if self.fx_rates
+                    else "."
+                )
+            )
         out.append("Unknown data is shown as unknown, never as unmet; it lowers coverage, not eligibility.")
         if self.personas:
             roles = ", ".join(r.value.replace("_", " ") for r in self.personas)

@@ -26,6 +26,7 @@ from typing import assert_never
 from scoring.config import IcpConfig
 from scoring.domain import CriterionKind, Ledger, LedgerLine, Profile, Status
 from scoring.matchers import evaluate_criterion
+from scoring.money import in_currency
 from scoring.tiers import (
     CriterionState,
     assign_tier,
@@ -46,6 +47,7 @@ def score_account(
     account_name: str | None = None,
 ) -> Ledger:
     """Scores one account's profile against an ICP and returns its ledger."""
+    profile = in_currency(profile, currency=config.currency, overrides=config.fx_rates)
     lines: list[LedgerLine] = []
     for c in config.criteria:
         out = evaluate_criterion(c, profile, as_of=as_of)
