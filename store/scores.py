@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from scoring.domain import Ledger, Tier
+from scoring.explain import explain_ledger
 from store.models import AccountRow, ScoreHistoryRow, ScoreRow
 
 
@@ -28,6 +30,8 @@ def save_ledgers(
         if lg.account_id is None:
             raise ValueError("a ledger to store needs its account id")
         payload = lg.model_dump(mode="json")
+        # the ledger in words, stored beside it, so the explanation endpoint serves it without recomputing
+        payload["text"] = explain_ledger(lg)
         row = current.get(lg.account_id)
         moved = row is None or row.tier != lg.tier.value or abs(row.fit - lg.fit) > 1e-9
         if row is None:
@@ -54,6 +58,26 @@ def save_ledgers(
                 )
             )
     return changed
+
+
+def get_explanation(session: Session, workspace: str, account_id: int, *, domain: str | None) -> dict[str, Any] | None:
+    """Returns the stored ledger in the explanation JSON shape (no model round trip), or None."""
+    row = session.scalar(select(ScoreRow).where(ScoreRow.workspace_id == workspace, ScoreRow.account_id == account_id))
+    if row is None:
+        return None
+    data = dict(row.ledger)
+    lines = data.pop("lines", [])
+    text = data.pop("text", None)
+    if text is None:  # stored before the text was kept
+        text = explain_ledger(Ledger.model_validate(row.ledger))
+    return {
+        **data,
+        "id": data.get("account_id"),
+        "name": data.get("account_name"),
+        "domain": domain,
+        "criteria": lines,
+        "text": text,
+    }
 
 
 def get_ledger(session: Session, workspace: str, account_id: int) -> Ledger | None:

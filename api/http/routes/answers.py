@@ -93,6 +93,12 @@ def brief_route(svc: Svc, account_id: AccountId) -> Brief:
     return ops.brief(svc, _account(svc, account_id))
 
 
+class MarkdownResponse(PlainTextResponse):
+    """A markdown document."""
+
+    media_type = "text/markdown"
+
+
 _MD_ERRORS = {
     code: {
         "description": spec["description"],
@@ -104,13 +110,13 @@ _MD_ERRORS = {
 
 @router.get(
     "/accounts/{account_id}/brief.md",
-    response_class=PlainTextResponse,
+    response_class=MarkdownResponse,
     responses=_MD_ERRORS,
     summary="Research brief (markdown)",
 )
-def brief_md_route(svc: Svc, account_id: AccountId) -> PlainTextResponse:
+def brief_md_route(svc: Svc, account_id: AccountId) -> MarkdownResponse:
     """Returns the research brief as markdown."""
-    return PlainTextResponse(ops.brief(svc, _account(svc, account_id)).to_markdown(), media_type="text/markdown")
+    return MarkdownResponse(ops.brief(svc, _account(svc, account_id)).to_markdown())
 
 
 @router.get("/digests/preview", response_model=Digest, summary="What today's digest would hold")
