@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from scoring.config import LIST_FIELDS
 from scoring.domain import (
     Account,
     EventType,
@@ -35,20 +36,6 @@ from scoring.profiles import profile_from_account
 
 FIRMOGRAPHIC_FIELDS = frozenset(
     {"industry", "revenue", "currency", "employees", "country", "city", "founded_year", "parent_company", "region"}
-)
-LIST_FIELDS = frozenset(
-    {
-        "technologies",
-        "tech_categories",
-        "legacy_systems",
-        "structure",
-        "priorities",
-        "pains",
-        "competitors",
-        "relationships",
-        "integration_requirements",
-        "it_maturity",
-    }
 )
 EVENT_WINDOW_DAYS = 10
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import socket
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -25,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from agent.facts import fact_id
 from api.ops.scoring import rescore
@@ -376,25 +374,7 @@ def world_fixture(svc: Services) -> World:
     return build_world(svc)
 
 
-@pytest.fixture(name="any_db", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def any_db_fixture(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """Yields a migrated database: a fresh SQLite file, or a fresh PostgreSQL database when reachable."""
-    if request.param == "sqlite":
-        database = Database.connect(f"sqlite:///{tmp_path / 'icp.db'}")
-        yield database
-        database.dispose()
-        return
-    if not _pg_reachable():
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
-    name = f"icp_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    database = Database.connect(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}")
-    try:
-        yield database
-    finally:
-        database.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+@pytest.fixture(name="any_db")
+def any_db_fixture(db: Database) -> Database:
+    """Returns the shared `db` fixture (a SQLite file, or PostgreSQL when reachable) under this module's name."""
+    return db

@@ -2,54 +2,19 @@
 
 from __future__ import annotations
 
-import socket
 import threading
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from store.db import Database
 from store.models import SeenEventRow
 from store.seen import MemoryReplayGuard, ReplayGuard, SqlReplayGuard, normalize_key
 
 T0 = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-def _pg_reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """Yields a migrated SQLite file, or a fresh PostgreSQL database when one is reachable."""
-    if request.param == "sqlite":
-        database = Database.connect(f"sqlite:///{tmp_path / 'icp.db'}")
-        yield database
-        database.dispose()
-        return
-    if not _pg_reachable():
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
-    name = f"icp_seen_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    database = Database.connect(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}")
-    try:
-        yield database
-    finally:
-        database.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sql", "memory"])
