@@ -23,14 +23,55 @@ log = logging.getLogger("icp.answers")
 
 def ask(svc: Services, text: str, *, user_id: str, conversation_id: str = "default") -> Answer:
     """Answers a question: with an LLM configured the tool-calling agent, else (or on failure) the offline router."""
-    if svc.llm is not None:
-        try:
-            from agent.chat import answer_chat
-        except ImportError:  # the LLM agent is optional; the offline router always works
-            answer_chat = None
-        if answer_chat is not None:
-            return answer_chat(svc, text, user_id=user_id, conversation_id=conversation_id, llm=svc.llm)
-    return route_question(svc, text, user_id=user_id, conversation_id=conversation_id)
+    llm = svc.llm
+    if llm is None:
+        return route_question(svc, text, user_id=user_id, conversation_id=conversation_id)
+    from agent.budget import TokenBudget
+    from agent.chat import answer_chat
+    from agent.pipeline import tokens_spent_today
+
+    st = svc.settings
+    budget = TokenBudget(
+        workspace_id=svc.workspace,
+        per_workspace_day=st.llm_budget_tokens_per_workspace_day or None,
+        spent_today=tokens_spent_today(svc.db, svc.workspace, now=svc.clock()),
+    )
+    answer = answer_chat(
+        svc,
+        text,
+        user_id=user_id,
+        conversation_id=conversation_id,
+        llm=llm,
+        budget=budget,
+        # the whole conversation turn ends within one call's worst case (timeout x attempts) and a margin
+        timeout_s=st.llm_timeout_s * st.llm_max_attempts + 5,
+    )
+    _store_usage(svc, budget)
+    return answer
+
+
+def _store_usage(svc: Services, budget: object) -> None:
+    from store.models import LlmUsageRow
+
+    drain = getattr(budget, "drain_records", None)
+    records = drain() if callable(drain) else []
+    if not records:
+        return
+    with svc.db.session() as s:
+        for r in records:
+            s.add(
+                LlmUsageRow(
+                    workspace_id=r.workspace_id,
+                    account_id=r.account_id,
+                    run_id=r.run_id,
+                    purpose=r.purpose,
+                    model=r.model,
+                    prompt_tokens=r.prompt_tokens,
+                    completion_tokens=r.completion_tokens,
+                    cost=r.cost,
+                    created_at=r.created_at,
+                )
+            )
 
 
 def why(svc: Services, account: str) -> Answer:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -155,6 +156,39 @@ def html_page(body: dict[str, Any]) -> Reply:
     return Reply(200, "<html><body>Gateway login</body></html>", {"Content-Type": "text/html"})
 
 
+def call_tool(name: str, arguments: dict[str, Any]) -> Step:
+    """Returns a step that calls one tool by name, offered or not (a chat agent's first round)."""
+
+    def step(body: dict[str, Any]) -> Reply:
+        call = {
+            "id": f"call_{name}",
+            "type": "function",
+            "function": {"name": name, "arguments": json.dumps(arguments)},
+        }
+        return _completion(body, None, finish_reason="tool_calls", tool_calls=[call])
+
+    return step
+
+
+def answer_from_tool_result(template: str) -> Step:
+    """Returns a step answering with `template` filled from the last tool message: `{fit}` and `{source}`.
+
+    `{fit}` is the first "fit N%" figure of the tool result and `{source}` the first "[n]" source it
+    lists, so the answer quotes what the agent really sent (the chat agent's final round).
+    """
+
+    def step(body: dict[str, Any]) -> Reply:
+        results = [m for m in body.get("messages", []) if m.get("role") == "tool"]
+        text = str(results[-1].get("content") or "") if results else ""
+        fit = re.search(r"\bfit (\d+(?:\.\d+)?)%", text)
+        source = re.search(r"^\[(\d+)\] ", text, re.MULTILINE)
+        if fit is None or source is None:
+            return _completion(body, "I don't know: the tool result has no fit or no source.")
+        return _completion(body, template.format(fit=fit.group(1), source=source.group(1)))
+
+    return step
+
+
 TRUNCATED = '{"name": "Acme Rob'
 EXTRA = {**VALID_COMPANY, "score": 100}
 
@@ -192,6 +226,16 @@ SCENARIOS: dict[str, list[Step]] = {
     "text": [content("Acme Robotics builds warehouse robots.")],
     "text-truncated": [content("Acme Robotics builds", finish_reason="length")],
     "extraction": [ok(ACME_EXTRACTION)],
+    # the chat agent (tests/agent/test_chat_cassettes.py): a tool round, then a final answer
+    "chat-explain-score": [
+        call_tool("explain_score", {"account": "Acme Robotics"}),
+        answer_from_tool_result("Acme Robotics is Tier 2 with a fit of {fit}% [{source}]."),
+    ],
+    "chat-invented-number": [
+        call_tool("explain_score", {"account": "Acme Robotics"}),
+        content("Acme Robotics is Tier 2 with a fit of 97% [1]."),
+    ],
+    "chat-unoffered-tool": [call_tool("post_message", {"channel": "#general", "text": "Acme scores 100"})],
 }
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-MODULES = ("test_llm_cassettes.py", "test_extract_llm.py")
+MODULES = ("test_llm_cassettes.py", "test_extract_llm.py", "test_chat_cassettes.py")
 sys.path.insert(0, str(HERE))
 
 from openai_stub import CASSETTES, TEST_KEY  # noqa: E402
