@@ -29,12 +29,12 @@ from agent.schemas import Event, Extraction
 
 __all__ = ["OfflineExtractor", "is_relevant", "offline_version"]
 
-_CODE_VERSION = "1"  # bump when a rule changes; data-file changes change the hash by themselves
+_CODE_VERSION = "2"  # bump when a rule changes; data-file changes change the hash by themselves
 _DATA_FILES = ("locations.json", "technologies.json", "tech_lexicon.json")
 
 
 def offline_version(files: Iterable[str] = _DATA_FILES) -> str:
-    """Returns "1+<hash>": the rule-code version plus the first 12 hex digits of the data files' SHA-256."""
+    """Returns "<code version>+<hash>" (e.g. "2+…"): the rule-code version plus the first 12 hex digits of the data files' SHA-256."""
     digest = hashlib.sha256(_CODE_VERSION.encode())
     folder = resources.files("agent.data")
     for name in files:
@@ -98,7 +98,8 @@ _RELEVANT = re.compile(
     r"|controlling|majority|interest in|approv\w+|regulat\w+|antitrust|hsr|hart-scott-rodino|shareholders?"
     r"|appoint\w*|nam(?:es|ed)|hires?|hired|hiring|recruit\w*|promot\w+|joins?|joined|resign\w*|steps? down|retir\w+|depart\w*"
     r"|ceo|cfo|coo|cto|cio|cmo|chief|president|chair\w*|director|vp|head of"
-    r"|expan\w+|opens?|opening|launch\w*|facility|factory|plant|office|headquarter\w*|market"
+    r"|expan\w+|opens?|opening|launch\w*|facilit(?:y|ies)|factor(?:y|ies)|plants?|offices?|sites?|multi-site|warehouses?"
+    r"|countries|headquarter\w*|market"
     r"|lay(?:s|ing)? off|laid off|layoffs?|job cuts|furlough\w*|restructur\w+|workforce|jobs"
     r"|partner\w*|collaborat\w+|alliance|agreement|joint venture"
     r"|unveil\w*|introduc\w+|releas\w+|debut\w*|available|roll(?:s|ed|ing)? out|new|adds?|added|features?|integrat\w+"

@@ -35,12 +35,10 @@ from agent.offline_rules import (
     names_list,
     subject_of,
 )
-from agent.offline_signals import LAUNCH_FINDERS, SIGNAL_FINDERS
+from agent.offline_signals import LAUNCH_FINDERS, SIGNAL_FINDERS, find_expansion
 from agent.offline_text import (
     ROLE_PATTERN,
     Span,
-    find_locations,
-    location_at,
     name_after,
     person_near,
     split_sentences,
@@ -172,7 +170,8 @@ _ROLE_RE = re.compile(rf"\b{ROLE_PATTERN}", _I)
 _APPOINT = re.compile(
     r"\b(?:appoint(?:s|ed|ing)?|nam(?:es|ed|ing)|nominat(?:es|ed)|hir(?:es|ed|ing)|tap(?:s|ped)|promot(?:es|ed|ing)"
     r"|elevat(?:es|ed)|elect(?:s|ed)|select(?:s|ed)|welcom(?:es|ed)|recruit(?:s|ed)|announc(?:es|ed) (?:the )?appointment of"
-    r"|join(?:s|ed)?|will join|to join|rejoin(?:s|ed)?|succeed(?:s|ed)?|to succeed)\b",
+    r"|join(?:s|ed)?|will join|to join|rejoin(?:s|ed)?|succeed(?:s|ed)?|to succeed"
+    r"|(?:takes?|took|taking) over as|assum(?:es|ed|ing) the (?:role|position|post) of|step(?:s|ped)? (?:up|in) as)\b",
     _I,
 )
 _NEW_ROLE = re.compile(
@@ -183,6 +182,23 @@ _LEAVE = re.compile(
     r"|depart(?:s|ed|ing|ure)|leav(?:es|ing)|to leave|exit(?:s|ed|ing)?|ousted|fired|dismissed|is out as|will retire|retire)\b",
     _I,
 )
+# "named a finalist", "named as a defendant", "named to a list", "named the stock a top pick", "named in
+# the lawsuit": "named" followed by anything but a person or a role is not an appointment.
+_NAMED = re.compile(r"nam(?:es|ed|ing)", _I)
+_NAMED_OTHER = re.compile(
+    r"\s+(?:as\s+)?(?:a|an|one|among|to|in|on|by|after|for|the|its|their|his|her|it|them|him|this|that|amongst|best|top)\b",
+    _I,
+)
+_ROLE_NEXT = re.compile(rf"\s+(?:as\s+|to\s+)?(?:(?:a|an|the|its|their|our)\s+)?(?:new\s+)?{ROLE_PATTERN}", _I)
+_AWARD = re.compile(
+    r"\b(?:of the year|awards?(?!-)|honou?rees?|finalists?|shortlist\w*|list of|rankings?|top \d+|defendants?|lawsuits?|suits?"
+    r"|complaint|indictment|most (?:powerful|influential|admired))\b",
+    _I,
+)
+# a bare "Director" or "board member" is a role only where it is given: "named Jane Doe as Director"
+_AS_ROLE = re.compile(r"\bas\s+(?:(?:a|an|the|its|our|their)\s+)?(?:new\s+)?(?:director|board\s+member)\b", _I)
+_OTHER_CLAUSE = re.compile(r"\b(?:said|says|told|noted|added|while|but|whereas|although)\b", _I)
+_BARE_ROLE = re.compile(r"director|board\s+member", _I)
 _INSIDER = re.compile(r"\b(?:sells?|sold|selling|buys?|bought|purchas\w+)\b[^.]{0,60}\b(?:shares|stock)\b", _I)
 
 
@@ -192,11 +208,18 @@ def _leadership(text: str, sentence: Span, published: date | None) -> Iterator[E
         return
     for pattern, direction in ((_NEW_ROLE, "joining"), (_APPOINT, "joining"), (_LEAVE, "leaving")):
         for match in pattern.finditer(text, s, e):
-            role = _ROLE_RE.search(text, match.start(), min(e, match.end() + 140))
+            if pattern is _APPOINT and _NAMED.match(match.group()) and _named_otherwise(text, sentence, match):
+                continue
+            role = _role_after(text, match.start(), min(e, match.end() + 140))
+            if role is None and direction == "joining":
+                given = _AS_ROLE.search(text, match.end(), min(e, match.end() + 80))
+                role = _BARE_ROLE.search(text, given.start(), given.end()) if given else None
             if role is None and direction == "leaving":
                 role = _role_before(text, s, match.start())
             if role is None:
                 continue
+            if direction == "joining" and _OTHER_CLAUSE.search(text, match.end(), max(match.end(), role.start())):
+                continue  # "named Acme a top pick and Jane Doe said the sales director ...": the role is elsewhere
             person = person_near(text, match.end(), role.start()) if role.start() > match.end() else None
             if person is None:
                 person = _person_before(text, s, match.start())
@@ -229,6 +252,15 @@ def _leadership(text: str, sentence: Span, published: date | None) -> Iterator[E
                 return
 
 
+def _named_otherwise(text: str, sentence: Span, match: re.Match[str]) -> bool:
+    """True when "named" lists, ranks, awards or sues rather than appoints."""
+    if _AWARD.search(text, sentence.start, sentence.end):
+        return True
+    return bool(_NAMED_OTHER.match(text, match.end(), sentence.end)) and not _ROLE_NEXT.match(
+        text, match.end(), sentence.end
+    )
+
+
 def _person_before(text: str, floor: int, pos: int) -> tuple[str, int, int] | None:
     found = None
     start = max(floor, pos - 90)
@@ -238,6 +270,17 @@ def _person_before(text: str, floor: int, pos: int) -> tuple[str, int, int] | No
             return found
         found = candidate
         start = candidate[2]
+
+
+def _role_after(text: str, pos: int, end: int) -> re.Match[str] | None:
+    """Returns the first role in [pos, end) that is not a past one ("a former sales director at Globex")."""
+    for match in _ROLE_RE.finditer(text, pos, end):
+        if not _PAST_ROLE.search(text, max(pos, match.start() - 30), match.start()):
+            return match
+    return None
+
+
+_PAST_ROLE = re.compile(r"\b(?:former|formerly|ex-|previously|past|once)\s*(?:[\w&-]+\s+)?$", _I)
 
 
 def _role_before(text: str, floor: int, pos: int) -> re.Match[str] | None:
@@ -400,84 +443,6 @@ def _possessive_before(text: str, floor: int, pos: int) -> str | None:
     return match.group(1) if match else None
 
 
-# --- expansion -------------------------------------------------------------------------------
-
-_FACILITY = (
-    r"(?:offices?|headquarters|HQ|plants?|factor(?:y|ies)|facilit(?:y|ies)|campus(?:es)?|hubs?|data cent(?:er|re)s?|warehouses?"
-    r"|distribution cent(?:er|re)s?|fulfil?lment cent(?:er|re)s?|R&D cent(?:er|re)s?|innovation cent(?:er|re)s?|stores?"
-    r"|branch(?:es)?|showrooms?|laborator(?:y|ies)|production lines?|manufacturing (?:plant|facility|site|hub)s?"
-    r"|assembly (?:site|plant|line)s?|gigafactor(?:y|ies)|mills?|refiner(?:y|ies))"
-)
-_OPEN = re.compile(
-    r"\b(?:open(?:s|ed|ing)?|launch(?:es|ed|ing)?|establish(?:es|ed|ing)?|build(?:s|ing)?|built|inaugurat(?:es|ed)"
-    r"|break(?:s)? ground on|broke ground on|set(?:s|ting)? up|add(?:s|ed|ing)?|relocat(?:es|ed|ing))\s+"
-    r"(?:(?:a|an|its|their|the|our)\s+)?(?:(?:first|second|third|new|largest|biggest|flagship|additional|\d+|two|three|four|five"
-    r"|u\.s\.|us|european|global|regional|international|state-of-the-art|[\w-]+-square-foot)\s+){0,4}"
-    rf"(?P<fac>{_FACILITY})\b",
-    _I,
-)
-_EXPAND = re.compile(
-    r"\b(?:expand(?:s|ed|ing)?|extend(?:s|ed|ing)?|mov(?:es|ed|ing)|broaden(?:s|ed)?)\s+(?:(?:its|their|our)\s+)?"
-    r"(?:(?:operations|presence|footprint|business|reach|services)\s+)?(?:in)?to\s+"
-    r"|\bexpand(?:s|ed|ing)?\s+(?:its|their|our)\s+(?:presence|footprint|operations)\s+in\s+"
-    r"|\b(?:enter(?:s|ed|ing)?|to enter)\s+(?:the\s+)?"
-    r"|\b(?:launch(?:es|ed|ing)?|begin(?:s)?|start(?:s|ed)?|set(?:s)? up)\s+(?:its\s+)?operations\s+in\s+",
-    _I,
-)
-_CAPACITY = re.compile(
-    r"\b(?:expand(?:s|ed|ing)?|increas(?:e|es|ed|ing)|doubl(?:e|es|ed|ing)|tripl(?:e|es|ed|ing)|boost(?:s|ed|ing)?|add(?:s|ed|ing)?)"
-    r"\s+(?:(?:its|their|the|annual|total|global|production|manufacturing|output)\s+){0,3}capacity\b|\bramp(?:s|ed|ing)? up production\b",
-    _I,
-)
-
-
-def _expansion(text: str, sentence: Span, published: date | None) -> Iterator[Event]:
-    s, e = sentence.start, sentence.end
-    found: tuple[Span, str | None, str] | None = None
-    for match in _OPEN.finditer(text, s, e):
-        places = find_locations(text, match.start(), min(e, match.end() + 80))
-        where = re.compile(r"\s+(?:in|near|at)\s+").match(text, match.end(), e)
-        place = location_at(text, where.end(), end=e) if where else None
-        location = place[0] if place else (places[0][0] if places else None)
-        found = (Span(match.start(), match.end()), location, f"opens a new {match.group('fac').lower()}")
-        break
-    if found is None:
-        for match in _EXPAND.finditer(text, s, e):
-            place = location_at(text, match.end(), end=e)
-            # "Enter South Dakota to ...": a verb with no subject before it is an imperative, not a company moving
-            if place and text[s : match.start()].strip(" \"'“‘("):
-                found = (Span(match.start(), place[1]), place[0], "expands into")
-                break
-    if found is None:
-        capacity = _CAPACITY.search(text, s, e)
-        if capacity:
-            places = find_locations(text, s, e)
-            found = (
-                Span(capacity.start(), capacity.end()),
-                places[0][0] if places else None,
-                "expands production capacity",
-            )
-    if found is None:
-        return
-    trigger, location, what = found
-    if hedged(text, sentence, trigger, plans_hedge=False):
-        return
-    company = subject_of(text, sentence, trigger.start)
-    summary = f"{company or 'The company'} {what}" + (
-        f" in {location}" if location and what != "expands into" else f" {location}" if location else ""
-    )
-    event = make_event(
-        text,
-        Hit(EventType.EXPANSION, trigger, sentence),
-        published,
-        summary=summary,
-        location=location,
-        company=company,
-    )
-    if event:
-        yield event
-
-
 # A cheap test that a sentence holds a word some event rule needs (every rule's trigger contains one
 # of these stems); sentences without any skip the rules, which is most of a long article.
 _GATE = re.compile(
@@ -489,7 +454,7 @@ _GATE = re.compile(
     r"|leav|exit|ousted|fired|dismiss|out as"
     r"|open|establish|build|built|inaugurat|ground|set|add|relocat|expand|extend|mov|broaden|enter|begin|start|capacity"
     r"|ramp|increas|doubl|tripl|boost"
-    r"|lay|laid|job|workforce|headcount|staff|furlough|redundanc|cut|eliminat|slash|shed"
+    r"|lay|laid|job|workforce|headcount|staff|furlough|redundanc|cut|eliminat|slash|shed|employ|fill|position|assum|commission"
     r"|partner|team|collaborat|venture|alliance|agreement|deal|pact|ink|sign|enter"
     r"|unveil|introduc|debut|roll|releas|reveal|availab|live|cover|support"
     r"|ipo|public|listing|s-1|nasdaq|nyse|exchange)",
@@ -509,7 +474,7 @@ def find_events(text: str, *, published: date | None = None, max_events: int = 3
             continue
         if is_shouting(text[sentence.start : sentence.end]):
             continue  # all-capitals boilerplate ("THIS NEWS RELEASE IS NOT FOR DISSEMINATION ...")
-        for finder in (_funding, _leadership, _acquisition, _expansion, *SIGNAL_FINDERS):
+        for finder in (_funding, _leadership, _acquisition, find_expansion, *SIGNAL_FINDERS):
             events.extend(finder(text, sentence, published))
         for finder in LAUNCH_FINDERS:
             launched = list(finder(text, sentence, published))

@@ -19,7 +19,9 @@ be found in the markup (`doc.html` or `json_ld_texts`), e.g. `"numberOfEmployees
 out: nothing is emitted without a quote a reader can find. A meta-tag fact quotes the tag's content.
 
 **Text patterns**: "founded in 1996", "headquartered in Austin, Texas", "more than 2,800 employees",
-"annual revenue of $1.1 billion", "a subsidiary of X", "offices in 12 countries"; people from
+"annual revenue of $1.1 billion", "a subsidiary of X", "offices in 12 countries" (global presence from
+three countries up: "plants in France, Germany and Spain"), "a multi-site company", "we now operate a
+second plant", "its fifth production site" (multi-site; plans, conditions and negations are skipped); people from
 press-release quotes ('"...," said Jane Doe, Chief Operating Officer of Acme'), appositions
 ("Jane Doe, CFO of Acme") and leadership-page lines ("Jane Doe - Chief Executive Officer");
 strategic notes from stated priorities, pains, named competitors and customers/partners.
@@ -30,7 +32,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Literal
 
 from agent.grounding import parse_amounts
 from agent.offline_text import (
@@ -39,6 +41,7 @@ from agent.offline_text import (
     Span,
     clause_window,
     data_json,
+    find_locations,
     location_at,
     name_after,
     person_near,
@@ -59,6 +62,8 @@ from agent.schemas import (
 __all__ = ["find_firmographics", "find_people", "find_strategic"]
 
 _I = re.IGNORECASE
+StructureKind = Literal["global presence", "multi-site", "subsidiaries"]
+_COUNTRIES = frozenset(data_json("locations.json")["countries"])
 _ORG_TYPES = frozenset(
     {"Organization", "Corporation", "LocalBusiness", "NGO", "OnlineStore", "Store", "ProfessionalService", "Airline"}
 )
@@ -206,17 +211,127 @@ _PARENT = re.compile(
     _I,
 )
 _CONDITIONAL = re.compile(r"\b(?:if|would|could|may|might|will become|to become|proposed|planned)\b", _I)
+_SITES = (
+    r"(?:offices|plants|factories|sites|production\s+sites|manufacturing\s+sites|facilities|locations|subsidiaries|branches"
+    r"|stores|warehouses|operations|presence|customers|employees|(?:operat(?:es|ing)|present|active))"
+)
 _GLOBAL = re.compile(
-    r"\b(?:offices|operations|presence|customers|locations|subsidiaries|employees)\s+in\s+(?:more than\s+|over\s+)?"
+    rf"\b{_SITES}\s+in\s+(?:more\s+than\s+|over\s+|some\s+|nearly\s+|around\s+|about\s+)?"
     r"(?P<n>\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens of)\s+countries\b",
     _I,
 )
+_COUNT_WORDS = {
+    w: i
+    for i, w in enumerate(
+        ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+    )
+}
 _MULTI_SITE = re.compile(
     r"\b(?P<n>\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(?:manufacturing\s+|production\s+)?"
-    r"(?:locations|sites|plants|facilities|offices|factories|branches)\b",
+    r"(?:locations|sites|plants|facilities|offices|factories|branches)\b"
+    r"|\bmulti-?(?:site|plant|location|facility)\b"
+    r"|\b(?:(?:operates?|operating|runs?|running|ha[sv]e?|owns?|opened|opens|added|adds|with|now)\s+(?:a|an)|its|our|their)\s+"
+    r"(?:second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\s+(?:[\w&-]+\s+){0,2}?"
+    r"(?:plant|factory|site|facility|office|location|warehouse|branch|production\s+site|manufacturing\s+site|data\s+cent(?:er|re))\b",
     _I,
 )
+# "plants in France, Germany and Spain": a site noun, then a list of places
+_SITES_IN = re.compile(
+    r"\b(?:offices|plants|factories|sites|facilities|locations|subsidiaries|branches|warehouses|operations|presence)"
+    r"\s+(?:in|across)\s+",
+    _I,
+)
+_PHYSICAL = re.compile(r"(?:offices|plants|factories|sites|facilities|locations|branches|warehouses)\b", _I)
+_LIST_SEP = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+|\s*&\s*)(?:the\s+)?")
 _SUBSIDIARIES = re.compile(r"\b(?:its|our|with)\s+(?:\w+\s+)?subsidiaries\s+(?:in|across)\b", _I)
+_CONDITION_AFTER = re.compile(r"\b(?:if|unless|once)\b", _I)
+# A site count stated as a plan or condition is not a structure fact yet.
+_STRUCTURE_HEDGE = re.compile(
+    r"\b(?:if|would|could|may|might|plans?\s+to|planning\s+to|aims?\s+to|intends?\s+to|to\s+(?:build|open|add)"
+    r"|will\s+(?:build|open|add)|proposed|planned|potential|not|no\s+longer|once)\b",
+    _I,
+)
+
+
+_STRUCTURE_STEMS = (
+    "countr",
+    "site",
+    "plant",
+    "facilit",
+    "office",
+    "factor",
+    "branch",
+    "location",
+    "warehouse",
+    "store",
+    "subsidiar",
+    "data cent",
+    "operation",
+    "presence",
+)
+
+
+def _count(word: str) -> int:
+    """Returns the number a digit string or small number word stands for ("dozens of" counts as 24)."""
+    lowered = word.lower()
+    if lowered.isdigit():
+        return int(lowered)
+    return _COUNT_WORDS.get(lowered, 24)
+
+
+def _places_listed(text: str, pos: int, end: int) -> list[str]:
+    """Returns the places in a list starting at `pos` ("France, Germany and Spain" -> three names)."""
+    places: list[str] = []
+    cursor = pos
+    while len(places) < 30:
+        # a known name alone ("France, Germany": not one "city, country" place), else "Gdańsk, Poland"
+        known = find_locations(text, cursor, min(end, cursor + 60))
+        if known and not text[cursor : known[0][1]].strip(" ").removeprefix("the").strip():
+            place: tuple[str, int] | None = (known[0][0], known[0][2])
+        else:
+            place = location_at(text, cursor, end=end)
+        if place is None:
+            break
+        places.append(place[0])
+        sep = _LIST_SEP.match(text, place[1], end)
+        if sep is None:
+            break
+        cursor = sep.end()
+    return places
+
+
+def _hedged_at(text: str, sentence: Span, start: int, end: int) -> bool:
+    """True when a plan, condition or negation stands just before a structure phrase, or a condition after it."""
+    if _STRUCTURE_HEDGE.search(text, max(sentence.start, start - 30), end):
+        return True
+    return _CONDITION_AFTER.search(text, end, sentence.end) is not None
+
+
+def _structure_in(text: str, sentence: Span) -> Iterator[tuple[StructureKind, Span]]:
+    """Yields (structure kind, anchor) for the site and country counts a sentence states as fact."""
+    s, e = sentence.start, sentence.end
+    lowered = text[s:e].lower()
+    # every structure pattern holds one of these stems; substring tests are far cheaper than the patterns
+    if not any(stem in lowered for stem in _STRUCTURE_STEMS):
+        return
+    m = _GLOBAL.search(text, s, e)
+    if m and _count(m.group("n")) >= 3 and not _hedged_at(text, sentence, m.start(), m.end()):
+        yield "global presence", Span(m.start(), m.end())
+    for m in _SITES_IN.finditer(text, s, e):
+        places = _places_listed(text, m.end(), e)
+        if not places or _hedged_at(text, sentence, m.start(), m.end()):
+            continue
+        anchor = Span(m.start(), text.find(places[-1], m.end()) + len(places[-1]))
+        if len({p for p in places if p in _COUNTRIES}) >= 3:
+            yield "global presence", anchor
+        if len(places) >= 2 and _PHYSICAL.match(m.group()):
+            yield "multi-site", anchor
+    m = _MULTI_SITE.search(text, s, e)
+    if m and (m.group("n") is None or _count(m.group("n")) >= 2) and not _hedged_at(text, sentence, m.start(), m.end()):
+        yield "multi-site", Span(m.start(), m.end())
+    m = _SUBSIDIARIES.search(text, s, e)
+    if m:
+        yield "subsidiaries", Span(m.start(), m.end())
 
 
 def _quote(text: str, sentence: Span, anchor: Span) -> str:
@@ -258,14 +373,9 @@ def _text_firmographics(firm: Firmographics, text: str) -> None:
                 quote = _quote(text, sentence, Span(m.start(), m.end() + len(parent)))
                 firm.parent_company = TextFact(value=parent, quote=quote)
                 firm.structure.append(StructureFact(value="subsidiary", quote=quote))
-        for pattern, kind in (
-            (_GLOBAL, "global presence"),
-            (_MULTI_SITE, "multi-site"),
-            (_SUBSIDIARIES, "subsidiaries"),
-        ):
-            m = pattern.search(text, s, e)
-            if m and all(f.value != kind for f in firm.structure) and len(firm.structure) < 10:
-                firm.structure.append(StructureFact(value=kind, quote=_quote(text, sentence, Span(m.start(), m.end()))))
+        for kind, anchor in _structure_in(text, sentence):
+            if all(f.value != kind for f in firm.structure) and len(firm.structure) < 10:
+                firm.structure.append(StructureFact(value=kind, quote=_quote(text, sentence, anchor)))
 
 
 def _revenue(firm: Firmographics, text: str, sentence: Span) -> None:

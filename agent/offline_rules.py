@@ -30,7 +30,8 @@ NOISE_DOCUMENT = re.compile(
 STRONG_HEDGE = re.compile(
     r"\b(?:reportedly|rumou?r(?:s|ed)?|speculat\w*|according to (?:people|sources|a person|persons|reports?)"
     r"|people familiar|sources? (?:say|said|close)|said to be|is said to|are said to|in (?:advanced |early |exclusive |preliminary )?talks"
-    r"|nears?|nearing|den(?:y|ies|ied|ying)|explor(?:e|es|ing)|consider(?:s|ing)?|weigh(?:s|ing)?|mull(?:s|ing)?"
+    r"|nears|nearing|near(?=\s+(?:a\s+|an\s+|the\s+)?(?:[$€£][\w.]+\s+)?(?:deal|agreement|pact|takeover|merger|sale|acquisition|buyout)\b)"
+    r"|den(?:y|ies|ied|ying)|explor(?:e|es|ing)|consider(?:s|ing)?|weigh(?:s|ing)?|mull(?:s|ing)?"
     r"|non-binding|not binding|eyes|eyeing|hostile|unsolicited|reject(?:s|ed|ing)?|rebuff\w*|spurn\w*|turn(?:s|ed)? down"
     r"|walk(?:s|ed)? away|call(?:s|ed)? off|terminat\w+|abandon\w*|scrap(?:s|ped)?|withdr[ae]w\w*|cancel\w*|postpon\w*"
     r"|shelve[sd]?|attempt(?:s|ed)?|bid to)\b",

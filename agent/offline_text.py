@@ -322,13 +322,22 @@ def _span_text(text: str, picked: list[tuple[int, int, str]]) -> str | None:
 _ROLE_TAIL = (
     r"(?:\s+(?!(?:at|for|in|to|effective|from|with|on|and|the|as|after|since|who|where|of|its|their)\b)[A-Za-z&]+){0,2}"
 )
+# The function in "Operations Director", "Sales Director": a director of a named function is a senior role.
+_FUNCTION = (
+    r"(?:operations|operating|sales|marketing|finance|financial|technical|technology|commercial|research|engineering"
+    r"|product|programme|program|human\s+resources|hr|people|supply\s+chain|manufacturing|production|plant|site|country"
+    r"|regional|creative|design|legal|communications|strategy|business\s+development|innovation|digital|procurement"
+    r"|purchasing|quality|logistics|r&d|medical|scientific|clinical|investment|investor\s+relations|customer\s+success"
+    r"|(?-i:IT))"
+)
 ROLE_PATTERN = (  # a job title: C-level, president, chair, VP, head of, director, board member
     r"(?:(?:interim|acting|new|incoming|permanent|deputy|global|group|executive|senior|co-)\s*)*"
     r"(?:chief\s+(?:[a-z]+\s+){1,2}officer|chief executive|ceo|cfo|coo|cto|cio|cmo|cro|ciso|cpo|chro|cdo|cco"
     r"|president(?:\s+and\s+(?:ceo|chief executive officer|coo|chief operating officer))?|chair(?:man|woman|person)?(?:\s+of\s+the\s+board)?"
     rf"|(?:executive\s+|senior\s+)?vice\s+president(?:\s+of{_ROLE_TAIL})?|[se]?vp(?:\s+of{_ROLE_TAIL})?|head\s+of{_ROLE_TAIL}"
     r"|managing\s+director|general\s+manager|managing\s+partner|general\s+counsel|board\s+(?:member|of\s+directors)"
-    rf"|executive\s+director|director\s+of{_ROLE_TAIL}|(?:independent\s+|non-executive\s+)director)\b"
+    rf"|executive\s+director|director\s+of{_ROLE_TAIL}|(?:independent\s+|non-executive\s+)director"
+    rf"|{_FUNCTION}\s+director)\b"
 )
 
 _NAME_WORD = r"[A-Z][a-zà-ÿ]*(?:[A-Z][a-zà-ÿ]+)?(?:[-'’][A-Z]?[a-zà-ÿ]+)?"
@@ -349,11 +358,27 @@ _NOT_NAME = _words(
 def person_near(text: str, start: int, end: int) -> tuple[str, int, int] | None:
     """Returns the first plausible person name (2-4 capitalised words) within [start, end) and its offsets."""
     for match in PERSON_RE.finditer(text, start, end):
-        words = [w.strip(".").lower() for w in match.group().split()]
-        if any(w in _NOT_NAME for w in words) or any(w in _LOCATION_WORDS for w in words):
+        name, at = match.group(), match.start()
+        # "Sales Director Kees Jansen": a title run at the front is not part of the name
+        lead = _TITLE_LEAD.match(name) if any(head in name for head in _TITLE_HEADS) else None
+        if lead and lead.end() < len(name):
+            name, at = name[lead.end() :], at + lead.end()
+        words = [w.strip(".").lower() for w in name.split()]
+        # particles ("de", "van") occur in place names too ("Rio de Janeiro"): only capitalised words say "place"
+        capitalised = [w.strip(".").lower() for w in name.split() if w[:1].isupper()]
+        if len(words) < 2 or any(w in _NOT_NAME for w in words) or any(w in _LOCATION_WORDS for w in capitalised):
             continue
-        return match.group(), match.start(), match.end()
+        return name, at, at + len(name)
     return None
+
+
+_TITLE_HEADS = ("Director", "Officer", "Manager")
+# A business title run ending in Director, Officer or Manager; political titles ("President", "Chair") stay out.
+_TITLE_LEAD = re.compile(
+    r"(?:(?:Operations|Operating|Sales|Marketing|Finance|Financial|Technical|Technology|Commercial|Managing|General"
+    r"|Executive|Deputy|Interim|Acting|Senior|Chief|Information|Revenue|Product|Regional|Country|Plant|Site|Group"
+    r"|Global)\s+)*(?:Director|Officer|Manager)\s+(?=[A-Z])"
+)
 
 
 # --- places ----------------------------------------------------------------------------------
@@ -404,7 +429,25 @@ def location_at(text: str, pos: int, *, end: int | None = None) -> tuple[str, in
     demonym = _DEMONYM_RE.match(text, at, stop)
     if demonym and re.compile(r"\s+market").match(text, demonym.end(), stop):
         return _DEMONYMS[demonym.group()], demonym.end()
+    # "Tarragona, Spain", "Gdańsk, Poland": a town the list lacks, named with its country, state or province
+    town = _TOWN_COMMA.match(text, at, stop)
+    if town and not any(word.lower().rstrip(".") in _NOT_TOWN for word in town.group(1).split()):
+        region = _LOCATION_RE.match(text, town.end(), stop)
+        if region and region.group() in _REGION_NAMES:
+            return text[at : region.end()], region.end()
+        code = _US_CODE_AT.match(text, town.end(), stop)
+        if code:
+            return text[at : code.end()], code.end()
     return None
 
 
 _US_CODES = frozenset(data_json("locations.json")["us_state_codes"])
+_TOWN_COMMA = re.compile(r"([A-Z][\w'’.-]*(?:[ -](?:[A-Z][\w'’.-]*|de|del|la|le|sur|am|upon)){0,2}),\s+")
+_US_CODE_AT = re.compile(r"(?:" + "|".join(sorted(_US_CODES)) + r")\b")
+_REGION_NAMES = frozenset(
+    name for key in ("countries", "us_states", "provinces") for name in data_json("locations.json")[key]
+)
+# Capitalised words before ", <country>" that are not places ("Today, Spain ...", "Inc., Texas").
+_NOT_TOWN = frozenset(w.lower() for w in _STOP) | _words(
+    "inc corp ltd llc plc sa ag gmbh bv nv today yesterday monday tuesday wednesday thursday friday saturday sunday"
+)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
-from agent.grounding import ground_extraction
+from agent.extractors import ExtractionInput
+from agent.grounding import ground_document, ground_extraction
+from agent.offline import OfflineExtractor
 from agent.offline_events import find_events
 from agent.offline_text import MAX_SENTENCE, split_sentences
 from agent.schemas import Event, Extraction
@@ -335,3 +337,175 @@ def test_run_on_text_is_cut_into_bounded_sentences_that_still_quote_verbatim() -
     assert "".join(text[s.start : s.end] + " " for s in spans).split() == text.split()
     (event,) = find_events(text, published=PUBLISHED)
     assert event.amount == 5_000_000 and event.quote in text
+
+
+# --- press-release phrasings: openings, appointments, hiring plans -------------------------
+
+RELEASE_DATE = datetime(2026, 11, 12, tzinfo=UTC)
+
+SITE_OPENINGS = [
+    ("Stark Chemicals opens new coatings plant in Tarragona, Spain", "Tarragona, Spain", "Stark Chemicals"),
+    (
+        "LYON, November 12, 2026 – Stark Chemicals SA today opened a new coatings plant in Tarragona, Spain, its fifth production site.",
+        "Tarragona, Spain",
+        "Stark Chemicals SA",
+    ),
+    (
+        "French specialty-chemicals maker Stark Chemicals today opened a new coatings plant in Tarragona, Spain.",
+        "Tarragona, Spain",
+        "Stark Chemicals",
+    ),
+    ("Acme inaugurated a new 20,000-square-foot distribution warehouse in Gdańsk, Poland.", "Gdańsk, Poland", "Acme"),
+    ("Acme has opened a new regional sales office in Austin, Texas.", "Austin, Texas", "Acme"),
+    ("Acme will build a new battery cell factory in Hungary.", "Hungary", "Acme"),
+    ("Acme opens second production site in Brno.", "Brno", "Acme"),
+    ("Acme starts production at its new engine plant in Greenville, SC.", "Greenville, SC", "Acme"),
+    (
+        "Acme Corp. (NYSE: ACME) today announced the opening of a new distribution center in Reno, Nevada.",
+        "Reno, Nevada",
+        "Acme Corp",
+    ),
+    ("The company's new logistics hub near Leipzig opened on Monday.", "Leipzig", None),
+]
+SITE_OPENING_NEGATIVE = [
+    "The plant opened in 1998 remains the group's largest.",
+    "A new plant could open next year if subsidies are approved.",
+    "The company denies it will open a plant in Spain.",
+    "Acme will open a new plant in Spain if subsidies are approved.",
+    "Acme did not open a new plant in Spain.",
+    "Acme delays the opening of its new plant in Ohio.",
+    "Acme builds data center chips for customers in Spain.",
+    "Acme launched a new factory reset feature in Spain.",
+    "Acme Launches New Office Suite In Germany",
+    "Acme launches new plant-based burger in Spain.",
+    "Acme opened the door to new office automation in Spain.",
+    "The new plant, opened in 2009, employs 300 people in Ohio.",
+    "Acme says a new factory in Texas may open in 2028.",
+    "Acme built its first plant in Ohio in 1998 and now employs 2,000 people there.",
+    "The fund adds a new store of value to its portfolio in Europe.",
+    "Amazon opens new warehouse jobs in Ohio.",
+    "Apple opened a new App Store in India.",
+]
+
+
+@pytest.mark.parametrize(("text", "location", "company"), SITE_OPENINGS)
+def test_site_openings_allow_words_before_the_facility_and_name_town_and_country(
+    text: str, location: str, company: str | None
+) -> None:
+    event = _one(text, EventType.EXPANSION)
+    assert (event.location, event.company) == (location, company)
+
+
+@pytest.mark.parametrize("text", SITE_OPENING_NEGATIVE)
+def test_history_conditions_denials_and_facility_words_as_modifiers_are_not_openings(text: str) -> None:
+    assert "expansion" not in _types(text)
+
+
+APPOINTMENTS = [
+    (
+        "Northwind Fabrication has named Pieter de Vries as Operations Director.",
+        "Pieter de Vries",
+        "Operations Director",
+    ),
+    ("Northwind Fabrication names Pieter de Vries Operations Director", "Pieter de Vries", "Operations Director"),
+    ("Pieter de Vries has been appointed Operations Director at Northwind.", "Pieter de Vries", "Operations Director"),
+    ("Northwind welcomes Pieter de Vries as new Operations Director", "Pieter de Vries", "Operations Director"),
+    ("Acme has appointed Kees Jansen as Sales Director.", "Kees Jansen", "Sales Director"),
+    (
+        "Acme, an award-winning maker of pumps, named Jane Doe as Operations Director.",
+        "Jane Doe",
+        "Operations Director",
+    ),
+    ("Acme named Jane Doe as Director.", "Jane Doe", "Director"),
+    ("Acme has named Jane Doe as a new board member.", "Jane Doe", "board member"),
+    ("Acme appoints John Smith General Manager for Europe.", "John Smith", "General Manager"),
+    ("Acme names Jane Doe Managing Director of its UK business.", "Jane Doe", "Managing Director"),
+    ("Globex has named Maria Lopez SVP of Sales.", "Maria Lopez", "SVP of Sales"),
+    ("Initech elects Robert Brown Chair of the Board.", "Robert Brown", "Chair of the Board"),
+    ("Hooli promoted Priya Patel to President.", "Priya Patel", "President"),
+    ("Acme names Tom Baker Head of Europe.", "Tom Baker", "Head of Europe"),
+    (
+        "Pieter de Vries, previously plant manager at Globex, takes over as Operations Director on 1 January.",
+        "Pieter de Vries",
+        "Operations Director",
+    ),
+]
+APPOINTMENT_NEGATIVE = [
+    "Jane Doe was named a finalist for the EY Entrepreneur of the Year award.",
+    "Analysts named the stock a top pick for 2027.",
+    "The director named in the lawsuit denied wrongdoing.",
+    "Acme was named as a defendant in the suit filed by its former Operations Director.",
+    "Jane Doe was named to a list of the most influential executives.",
+    "Jane Doe was named Operations Director of the Year by Plant Weekly.",
+    "Acme named its new plant after founder Jane Doe, a former Operations Director.",
+    "Analysts at Jefferies named Acme the best pick and Jane Doe said the sales director was happy.",
+    "Acme hired Jane Doe, a former sales director at Globex, to run its Asia business.",
+]
+
+
+@pytest.mark.parametrize(("text", "person", "role"), APPOINTMENTS)
+def test_appointments_to_director_and_other_senior_roles_name_person_and_role(
+    text: str, person: str, role: str
+) -> None:
+    event = _one(text, EventType.LEADERSHIP_CHANGE)
+    assert (event.person, event.role, event.direction) == (person, role, "joining")
+
+
+@pytest.mark.parametrize("text", APPOINTMENT_NEGATIVE)
+def test_named_as_award_list_ranking_or_lawsuit_is_not_an_appointment(text: str) -> None:
+    assert "leadership_change" not in _types(text)
+
+
+HIRING_PLANS = [
+    (
+        "Stark Chemicals plans to hire 200 process engineers and technicians across its sites in 2027.",
+        "Stark Chemicals",
+    ),
+    ("Acme is hiring 150 engineers.", "Acme"),
+    ("Acme will add 300 jobs.", "Acme"),
+    ("Acme plans to recruit 500 staff.", "Acme"),
+    ("Acme has hired more than 120 software engineers since January.", "Acme"),
+    ("Globex will create up to 400 new jobs at the site.", "Globex"),
+    ("Initech is recruiting hundreds of nurses across the Midwest.", "Initech"),
+    ("Acme will bring on 75 additional staff in Lyon.", "Acme"),
+    ("Acme announced plans to fill 500 positions this year.", "Acme"),
+]
+HIRING_NEGATIVE = [
+    "Acme announced a hiring freeze for 2027.",
+    "Acme did not hire 200 engineers as planned.",
+    "Plans to hire 500 engineers were shelved in March.",
+    "Acme halted plans to hire 300 engineers.",
+    "Up to 300 jobs are at risk after the plant closure.",
+    "Acme hired 12 engineers last quarter.",
+    "The deal will save 400 jobs at the plant.",
+    "Salesforce adds 200 AI agents to its platform.",
+    "Acme added 300 million users in 2026.",
+    "The plant supports 300 jobs in the region.",
+    "The plant employs 300 people.",
+    "US employers hired 50,000 fewer workers in May.",
+]
+
+
+@pytest.mark.parametrize(("text", "company"), HIRING_PLANS)
+def test_hiring_plans_with_a_count_of_people_are_hiring_surges(text: str, company: str) -> None:
+    assert _one(text, EventType.HIRING_SURGE).company == company
+
+
+@pytest.mark.parametrize("text", HIRING_NEGATIVE)
+def test_freezes_halted_plans_jobs_at_risk_small_counts_and_non_people_are_not_hiring_surges(text: str) -> None:
+    assert "hiring_surge" not in _types(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        *((row[0], EventType.EXPANSION) for row in SITE_OPENINGS),
+        *((row[0], EventType.LEADERSHIP_CHANGE) for row in APPOINTMENTS),
+        *((row[0], EventType.HIRING_SURGE) for row in HIRING_PLANS),
+    ],
+)
+def test_press_release_events_come_through_the_extractor_and_pass_grounding(text: str, kind: EventType) -> None:
+    doc = ExtractionInput(document_id="pr", text=text, published_at=RELEASE_DATE)
+    extraction = OfflineExtractor().extract(doc)
+    assert kind in {e.type for e in extraction.events}
+    assert ground_document(extraction, doc).dropped == []

@@ -143,6 +143,13 @@ PEOPLE = [
         "vice president of sales",
         "Initech",
     ),
+    (
+        '"We are proud," said Pieter de Vries, Operations Director at Northwind Fabrication.',
+        "Pieter de Vries",
+        "Operations Director",
+        "Northwind Fabrication",
+    ),
+    ("Sales Director Kees Jansen said orders were up.", "Kees Jansen", "Sales Director", None),
 ]
 
 
@@ -185,3 +192,50 @@ def test_strategic_notes_use_precise_patterns() -> None:
 
 def test_plain_news_has_no_strategic_notes() -> None:
     assert find_strategic("Acme raised $5 million. Shares rose 3% on Monday.") == find_strategic("")
+
+
+STRUCTURE = [
+    (
+        "In 2026 Northwind became a multi-site company: next to our main plant in Eindhoven we now operate a second plant in Gdańsk, Poland.",
+        ["multi-site"],
+    ),
+    ("Acme operates five production sites in France, Germany and Spain.", ["global presence", "multi-site"]),
+    ("Acme has plants in 12 countries.", ["global presence"]),
+    ("We run plants in Eindhoven and Gdańsk, Poland.", ["multi-site"]),
+    ("The group is present in 40 countries.", ["global presence"]),
+    ("With plants in Germany, Poland and Mexico, Acme supplies carmakers.", ["global presence", "multi-site"]),
+    ("Acme has offices in London, New York and Singapore.", ["multi-site"]),
+    (
+        "Stark Chemicals SA today opened a new coatings plant in Tarragona, Spain, its fifth production site.",
+        ["multi-site"],
+    ),
+]
+STRUCTURE_NEGATIVE = [
+    "Acme plans to build a second plant in Poland.",
+    "Acme has offices in two countries.",
+    "Acme has one office.",
+    "Acme could open plants in France, Germany and Spain if demand holds.",
+    "A second plant could open next year if subsidies are approved.",
+    "Acme is no longer a multi-site company after closing Lyon.",
+    "Acme's products are sold in France, Germany and Spain.",
+    "Acme's plant in Lyon employs 300 people.",
+    "Acme sells through stores in France, Germany and Spain.",
+]
+
+
+@pytest.mark.parametrize(("text", "kinds"), STRUCTURE)
+def test_site_counts_second_sites_and_country_lists_give_structure(text: str, kinds: list[str]) -> None:
+    firm = find_firmographics(text)
+    assert sorted(s.value for s in firm.structure) == kinds
+    assert ground_extraction(Extraction(firmographics=firm), document_text=text).dropped == []
+
+
+@pytest.mark.parametrize("text", STRUCTURE_NEGATIVE)
+def test_planned_sites_single_sites_two_countries_and_sales_markets_give_no_structure(text: str) -> None:
+    assert find_firmographics(text).structure == []
+
+
+def test_a_town_missing_from_the_place_list_is_read_with_its_country() -> None:
+    firm = find_firmographics("Stark Chemicals is headquartered in Tarragona, Spain.")
+    assert firm.headquarters is not None
+    assert (firm.headquarters.city, firm.headquarters.country) == ("Tarragona", "Spain")
