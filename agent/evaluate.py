@@ -14,12 +14,14 @@ predicted, a false positive when only predicted, a false negative when only labe
 present in the file's labels (of the selected split) are scored; micro figures pool their counts.
 
     >>> from agent.offline import OfflineExtractor
-    >>> report = evaluate_extraction(Path("benchmarks/extraction/dev.jsonl"), extractor=OfflineExtractor())  # doctest: +SKIP
+    >>> report = evaluate_extraction(Path("/tmp/dev.jsonl"), extractor=OfflineExtractor())  # doctest: +SKIP
     >>> sorted(report.as_dict())  # doctest: +SKIP
     ['micro', 'types']
 
 `python -m agent.evaluate FILE` prints the offline extractor beside the keyword baseline on the
 dev, test and whole file, for the four core types and for all types, plus the prefilter share.
+Without FILE it builds the dev set from benchmarks/extraction/labels.jsonl and ../shared/data
+(`agent.devset`; `benchmarks/extraction/build_devset.py --out /tmp/dev.jsonl` writes the same file).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import tempfile
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -316,13 +319,19 @@ class KeywordBaseline:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Prints the offline extractor beside the keyword baseline for a labelled file (default: the dev set)."""
+    """Prints the offline extractor beside the keyword baseline for a labelled file (default: the dev set, rebuilt)."""
     from agent.offline import OfflineExtractor, is_relevant
 
     args = list(sys.argv[1:] if argv is None else argv)
-    path = Path(args[0]) if args else Path("benchmarks/extraction/dev.jsonl")
-    print(render_comparison(path, [OfflineExtractor(), KeywordBaseline()]))
-    away, total = prefilter_share(path, is_relevant=is_relevant)
+    with tempfile.TemporaryDirectory() as tmp:
+        if args:
+            path = Path(args[0])
+        else:  # the repository keeps only the labels: the texts come from the shared data
+            from agent.devset import DEFAULT_LABELS, DEFAULT_SHARED_DATA, build_devset, write_devset
+
+            path = write_devset(build_devset(DEFAULT_SHARED_DATA, DEFAULT_LABELS), Path(tmp) / "dev.jsonl")
+        print(render_comparison(path, [OfflineExtractor(), KeywordBaseline()]))
+        away, total = prefilter_share(path, is_relevant=is_relevant)
     print(f"prefilter: keeps {away} of {total} documents ({away / total:.1%}) away from the LLM")
     return 0
 
