@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 from fastapi import FastAPI
 
 from api.http.errors import install_error_handlers
@@ -61,6 +62,8 @@ def create_app(
     app.state.services = services
     app.state.rate_limiter = rate_limiter or RateLimiter(per_minute=s.rate_limit_per_minute)
     app.state.jobs = jobs
+    # offline answers are CPU-bound; LLM answers wait on the network and may run many at once
+    app.state.answer_limiter = anyio.CapacityLimiter(16 if services.settings.llm_configured else 2)
     install_error_handlers(app)
     app.include_router(accounts.router)
     app.include_router(accounts.imports)
@@ -71,7 +74,7 @@ def create_app(
         _mount_slack(app, services, poster=slack_poster)
 
     @app.get("/health", tags=["meta"], summary="Liveness")
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:
         """Returns ok when the process serves requests."""
         return {"status": "ok"}
 

@@ -14,13 +14,18 @@ from store.keys import KeyIdentity, verify_key
 bearer = HTTPBearer(auto_error=False, description="An API key from `icp keys create`.")
 
 
+# Dependencies are `async def` on purpose: they are quick (one indexed query), and FastAPI runs
+# plain `def` dependencies in its thread pool, where GIL hand-offs add tens of milliseconds of
+# tail latency under concurrent requests. Slow routes stay `def` and run in the pool.
+
+
 def root_services(request: Request) -> Services:
     """Returns the services the app was created with."""
     svc: Services = request.app.state.services
     return svc
 
 
-def require_key(
+async def require_key(
     request: Request,
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> KeyIdentity:
@@ -46,7 +51,7 @@ def require_key(
 Identity = Annotated[KeyIdentity, Depends(require_key)]
 
 
-def require_write(ident: Identity) -> KeyIdentity:
+async def require_write(ident: Identity) -> KeyIdentity:
     """Refuses read-only keys with 403."""
     if not ident.can_write:
         raise ApiError(403, "forbidden", "this key is read-only; create a write key for changes")
@@ -56,12 +61,12 @@ def require_write(ident: Identity) -> KeyIdentity:
 WriteIdentity = Annotated[KeyIdentity, Depends(require_write)]
 
 
-def workspace_services(request: Request, ident: Identity) -> Services:
+async def workspace_services(request: Request, ident: Identity) -> Services:
     """Returns services working inside the caller's workspace, and only there."""
     return root_services(request).for_workspace(ident.workspace)
 
 
-def write_services(request: Request, ident: WriteIdentity) -> Services:
+async def write_services(request: Request, ident: WriteIdentity) -> Services:
     """Returns workspace services for a write-scoped caller."""
     return root_services(request).for_workspace(ident.workspace)
 

@@ -90,7 +90,7 @@ def show_route(svc: Svc, account_id: AccountId) -> AccountOut:
 
 
 @router.get("/{account_id}/explanation", response_model=ExplanationOut, summary="Why the account has its tier")
-def explanation_route(svc: Svc, account_id: AccountId) -> JSONResponse:
+async def explanation_route(svc: Svc, account_id: AccountId) -> JSONResponse:
     """Returns the score ledger: every criterion with status, points and evidence, and what would move it up."""
     with svc.db.session() as s:
         row = get_account(s, svc.workspace, account_id)

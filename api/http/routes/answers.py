@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, UploadFile
-from fastapi.responses import PlainTextResponse
+import anyio.to_thread
+from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -62,11 +64,16 @@ class ContactsOut(BaseModel):
 
 
 @router.post("/chat", response_model=Answer, summary="Ask the account agent")
-def chat_route(svc: Svc, ident: Identity, body: ChatIn) -> Answer:
+async def chat_route(request: Request, svc: Svc, ident: Identity, body: ChatIn) -> JSONResponse:
     """Answers with citations; numbers come from the ledger or stored facts; unknowns say what is missing."""
     if len(body.message) > svc.settings.max_message_chars:
         raise ApiError(413, "message_too_long", f"messages are limited to {svc.settings.max_message_chars} characters")
-    return ops.ask(svc, body.message, user_id=f"key:{ident.key_id}", conversation_id=body.conversation_id)
+    ask = partial(ops.ask, svc, body.message, user_id=f"key:{ident.key_id}", conversation_id=body.conversation_id)
+    # answers run in worker threads, but only a few at a time: more threads would only fight over
+    # the GIL and the SQLite write lock, and every answer would finish later
+    answer = await anyio.to_thread.run_sync(ask, limiter=request.app.state.answer_limiter)
+    # an Answer is already validated: serialise it once instead of validating it again
+    return JSONResponse(answer.model_dump(mode="json"))
 
 
 def _account(svc: Any, account_id: int) -> str:
