@@ -195,6 +195,37 @@ def fit_logistic(
     return float(beta[0]), beta[1:]
 
 
+def cluster_robust_se(
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    intercept: float,
+    coefs: NDArray[np.float64],
+    clusters: NDArray[np.int64],
+    *,
+    l2: float = 0.0,
+) -> NDArray[np.float64]:
+    """Returns standard errors of the coefficients that allow for correlated rows within a cluster.
+
+    The sandwich H⁻¹ B H⁻¹, with B summing each cluster's score outer product: deals of one account
+    are not independent, and naive errors would call noise significant.
+    """
+    n, d = x.shape
+    xa = np.hstack([np.ones((n, 1)), x])
+    p = predict_logistic(intercept, coefs, x)
+    pen = np.full(d + 1, l2)
+    pen[0] = 0.0
+    h = (xa * (p * (1 - p))[:, None]).T @ xa + np.diag(pen) + 1e-9 * np.eye(d + 1)
+    scores = xa * (y - p)[:, None]
+    _, inv = np.unique(clusters, return_inverse=True)
+    per_cluster = np.zeros((int(inv.max()) + 1, d + 1))
+    np.add.at(per_cluster, inv, scores)
+    g = len(per_cluster)
+    correction = g / (g - 1) if g > 1 else 1.0
+    h_inv = np.linalg.inv(h)
+    cov = correction * h_inv @ (per_cluster.T @ per_cluster) @ h_inv
+    return np.asarray(np.sqrt(np.maximum(np.diag(cov)[1:], 0.0)), dtype=np.float64)
+
+
 def predict_logistic(intercept: float, coefs: NDArray[np.float64], x: NDArray[np.float64]) -> NDArray[np.float64]:
     """Returns predicted probabilities."""
     z = np.clip(intercept + x @ coefs, -30, 30)

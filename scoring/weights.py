@@ -1,9 +1,11 @@
 """Weight proposals learned from closed deals: L2 logistic regression on a time-based split.
 
-Each scoring criterion is one feature (1 met, 0 unmet, the training share for unknown). Positive
-coefficients become weights in proportion, scaled to the ICP's current total so fit stays on the
-same scale; criteria with too few observations keep their weight. Proposals are written to a new
-ICP file and never applied silently.
+Each scoring criterion is one feature (1 met, 0 unmet, the training share for unknown). Criteria
+whose effect stands out from noise (z ≥ 1.96, standard errors clustered by account) share the
+learned criteria's current weight in proportion to their coefficients; the others get 0, with
+the reason. When no effect stands out, every weight is kept: the data cannot support a change.
+Criteria with too few observations keep their weight. Proposals are written to a new ICP file
+and never applied silently.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from numpy.typing import NDArray
 
 from scoring.config import IcpConfig, load_icp_text
 from scoring.domain import CriterionKind, Status
-from scoring.stats import auc, fit_logistic, wilson_interval
+from scoring.stats import auc, cluster_robust_se, fit_logistic, wilson_interval
 from scoring.validation import DECILES, STATUS_CODES, ValidationInput
+
+Z_EVIDENT = 1.96
 
 
 @dataclass
@@ -119,34 +123,42 @@ def propose_weights(
         k for k in range(len(scoring)) if min(int(met[:, k].sum()), int((known[:, k] & ~met[:, k]).sum())) >= min_sample
     ]
     coefs = np.full(len(scoring), np.nan)
+    zs = np.full(len(scoring), np.nan)
     if usable:
         # identical rows are common (one status pattern per account): fit on unique rows with counts
         xu = np.hstack([x[:, usable], y[:, None]])
         uniq, counts = np.unique(xu, axis=0, return_counts=True)
-        _, b = fit_logistic(uniq[:, :-1], uniq[:, -1], weights=counts.astype(np.float64), l2=l2)
+        b0, b = fit_logistic(uniq[:, :-1], uniq[:, -1], weights=counts.astype(np.float64), l2=l2)
         coefs[usable] = b
+        se = cluster_robust_se(x[:, usable], y, b0, b, data.account[train_idx], l2=l2)
+        zs[usable] = np.divide(b, se, out=np.zeros_like(b), where=se > 0)
     old = np.array([config.criteria[j].weight for j in scoring], dtype=np.float64)
     new = old.copy()
     learned = list(usable)
-    kept_total = float(sum(old[k] for k in range(len(scoring)) if k not in learned))
-    free = float(old.sum()) - kept_total
-    pos = np.array([max(0.0, float(coefs[k])) for k in learned])
-    if learned and pos.sum() > 0:
-        for k, v in zip(learned, pos, strict=True):
-            new[k] = round(free * v / pos.sum())
+    # only effects the data can tell from noise move a weight (z at least 1.96, errors clustered by
+    # account); everything else a proposal would change would be chasing noise
+    evident = [k for k in learned if zs[k] >= Z_EVIDENT]
+    if evident:
+        free = float(sum(old[k] for k in learned))
+        total = float(sum(coefs[k] for k in evident))
+        for k in learned:
+            new[k] = round(free * coefs[k] / total) if k in evident else 0.0
     proposed = []
     for k, j in enumerate(scoring):
         c = config.criteria[j]
         n_met = int(met[:, k].sum())
         n_unmet = int((known[:, k] & ~met[:, k]).sum())
+        z = zs[k]
         if k not in learned:
             note = f"too few observations (met {n_met}, unmet {n_unmet}; need {min_sample} each): kept"
-        elif coefs[k] <= 0:
-            note = (
-                "goes with losing or with nothing: weight 0 proposed; consider removing it or making it a disqualifier"
-            )
+        elif not evident:
+            note = f"no criterion's effect stands out from noise (this one: z {z:+.2f}): kept"
+        elif k in evident:
+            note = f"odds of winning ×{np.exp(coefs[k]):.2f} when met (z {z:+.2f})"
+        elif z <= -Z_EVIDENT:
+            note = f"goes with losing (z {z:+.2f}): weight 0 proposed; consider a disqualifier"
         else:
-            note = f"odds of winning ×{np.exp(coefs[k]):.2f} when met"
+            note = f"no effect distinguishable from noise (z {z:+.2f}): weight 0 proposed"
         proposed.append(
             ProposedWeight(
                 id=c.id,

@@ -52,3 +52,28 @@ def test_small_groups_are_flagged_not_judged() -> None:
     report = validate(data, config=load_icp_text(ICP), generated_at="x", permutations=200, bootstrap=50, min_sample=30)
     assert all(c.verdict.startswith("too few") for c in report.criteria)
     assert all(b.few for b in report.bands if b.n)
+
+
+def test_weights_stay_put_when_no_criterion_stands_out_from_noise() -> None:
+    import numpy as np
+
+    data = make_history(seed=9)
+    data.won = np.random.default_rng(10).random(len(data.won)) < 0.3
+    prop = propose_weights(data, config=load_icp_text(ICP), yaml_text=ICP, today=date(2026, 1, 1))
+    assert all(c.new == c.old for c in prop.criteria)
+    assert all("stands out" in c.note for c in prop.criteria)
+
+
+def test_clustered_errors_are_wider_when_an_accounts_deals_move_together() -> None:
+    import numpy as np
+
+    from scoring.stats import cluster_robust_se, fit_logistic
+
+    rng = np.random.default_rng(4)
+    accounts = np.repeat(np.arange(60), 50)  # few accounts, many deals each
+    x = rng.integers(0, 2, 60)[accounts].astype(float)[:, None]
+    y = (rng.random(60) < 0.5)[accounts].astype(float)  # the outcome is the account's, not the deal's
+    b0, b = fit_logistic(x, y, l2=1e-6)
+    clustered = cluster_robust_se(x, y, b0, b, accounts)
+    independent = cluster_robust_se(x, y, b0, b, np.arange(len(y)))
+    assert clustered[0] > 3 * independent[0]
