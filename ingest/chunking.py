@@ -61,13 +61,18 @@ def estimate_tokens(text: str) -> int:
     return sum(_estimate_word(m.group()) for m in _WORDPIECE.finditer(text))
 
 
+def chunk_heading(title: str | None, *, max_tokens: int = 200) -> str:
+    """Returns the (shortened) title that `chunk_text` puts before each chunk of that size."""
+    return _shorten_title(title or "", budget=max_tokens // 4)
+
+
 def chunk_text(text: str, *, max_tokens: int = 200, overlap_tokens: int = 40, title: str | None = None) -> list[Chunk]:
     """Returns paragraph- and sentence-aware chunks of at most `max_tokens` estimated tokens each."""
     if max_tokens < 1:
         raise ValueError("max_tokens must be at least 1")
     if overlap_tokens < 0 or overlap_tokens >= max_tokens:
         raise ValueError("overlap_tokens must be >= 0 and smaller than max_tokens")
-    heading = _shorten_title(title or "", budget=max_tokens // 4)
+    heading = chunk_heading(title, max_tokens=max_tokens)
     budget = max_tokens - (estimate_tokens(heading) + 1 if heading else 0)
     overlap = min(overlap_tokens, budget // 2)
     # Over-long sentences are cut into parts that leave room for the overlap carried into their chunk.

@@ -365,14 +365,23 @@ class MiniLmEmbedder:
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Returns each text's wordpiece count after truncation, [CLS] and [SEP] included."""
-        return [len(enc.ids) for enc in self._tokenizer.encode_batch(list(texts))]
+        return [len(seq) for seq in self._token_ids(texts)]
+
+    def _token_ids(self, texts: Sequence[str], *, slice_size: int = 1024) -> list[npt.NDArray[np.int64]]:
+        # Tokenizer encodings carry offsets, masks and strings; keeping tens of thousands at once
+        # costs gigabytes, so tokenize a slice at a time and keep only the ids.
+        ids: list[npt.NDArray[np.int64]] = []
+        for start in range(0, len(texts), slice_size):
+            encodings = self._tokenizer.encode_batch(list(texts[start : start + slice_size]))
+            ids.extend(np.asarray(enc.ids, dtype=np.int64) for enc in encodings)
+        return ids
 
     def embed(self, texts: Sequence[str]) -> F32:
         """Returns one L2-normalised float32 row per text, in input order."""
         out = np.empty((len(texts), self._hidden), dtype=np.float32)
         if not texts:
             return out
-        ids = [np.asarray(enc.ids, dtype=np.int64) for enc in self._tokenizer.encode_batch(list(texts))]
+        ids = self._token_ids(texts)
         batches = list(self._plan_batches(np.array([len(seq) for seq in ids])))
 
         def run(batch: npt.NDArray[np.intp]) -> None:

@@ -193,6 +193,8 @@ class DocumentRow(Base):
         Index("ix_documents_ws_account", "workspace_id", "account_id", "published_at"),
         Index("ix_documents_ws_hash", "workspace_id", "content_hash"),
         Index("ix_documents_ws_cluster", "workspace_id", "cluster_id"),
+        Index("ix_documents_ws_source", "workspace_id", "source_id"),
+        Index("ix_documents_ws_status", "workspace_id", "status"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)

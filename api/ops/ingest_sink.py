@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, update
 
-from ingest.chunking import Chunk
+from ingest.chunking import Chunk, chunk_heading
 from ingest.job import DocumentRecord, PendingDocument, SourceSpec
 from store.db import Database, utcnow
 from store.models import ChunkRow, DocumentLinkRow, DocumentRow, ScoreRow, SourceRow
@@ -149,7 +149,11 @@ class SqlIngestSink:
                     src.items = items
                 s.execute(
                     update(DocumentRow)
-                    .where(DocumentRow.workspace_id == self.workspace, DocumentRow.source_id == source.id)
+                    .where(
+                        DocumentRow.workspace_id == self.workspace,
+                        DocumentRow.source_id == source.id,
+                        DocumentRow.stale.is_(True),
+                    )
                     .values(stale=False)
                 )
 
@@ -221,4 +225,5 @@ class SqlIngestSink:
 
 
 def _with_title(c: Chunk, title: str) -> Chunk:
-    return Chunk(idx=c.idx, text=c.text, start=c.start, end=c.end, title=title)
+    # the same shortened heading the chunker sized the chunk with, so it stays under the model's limit
+    return Chunk(idx=c.idx, text=c.text, start=c.start, end=c.end, title=chunk_heading(title))
