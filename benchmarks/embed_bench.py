@@ -79,7 +79,7 @@ def count_flops(token_counts: list[int]) -> float:
 
 def measure_matmul_peak(*, size: int = 2048, repeats: int = 5, threads: int | None = None) -> float:
     """Returns the best float32 GFLOP/s of a size×size matmul (all BLAS threads, or `threads`)."""
-    from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
+    from threadpoolctl import ThreadpoolController
 
     rng = np.random.default_rng(0)
     a = rng.standard_normal((size, size), dtype=np.float32)
