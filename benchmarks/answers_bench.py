@@ -178,6 +178,17 @@ def main(argv: list[str] | None = None) -> int:
         t_score = time.perf_counter() - t0
         assert summary.by_tier[Tier.TIER_1.value] == args.accounts, summary.by_tier
 
+        # baseline in the same run: only reading what a brief rests on (ledger and facts), no composing
+        from store.facts import list_facts
+        from store.scores import get_ledger
+
+        t0 = time.perf_counter()
+        for account_id in ids:
+            with svc.db.session() as s:
+                get_ledger(s, svc.workspace, account_id)
+                list_facts(s, svc.workspace, [account_id])
+        t_read = time.perf_counter() - t0
+
         per_brief = []
         sections_filled = 0
         for account_id in ids:
@@ -208,6 +219,10 @@ def main(argv: list[str] | None = None) -> int:
         f"build_brief x{len(ids)}: total {sum(per_brief):.2f} s, mean {_ms(statistics.mean(per_brief))}, "
         f"median {_ms(statistics.median(per_brief))}, p95 {_ms(quantiles[18])}, max {_ms(max(per_brief))} "
         f"({sections_filled / len(ids):.1f} of 7 sections filled per brief)"
+    )
+    print(
+        f"baseline: read ledger + facts x{len(ids)}: total {t_read:.2f} s; briefs take "
+        f"{sum(per_brief) / t_read:.1f}x that"
     )
     print(f"why_tier x{len(ids)}: total {sum(per_why):.2f} s, mean {_ms(statistics.mean(per_why))}")
     print(f"build_digest (preview): {_ms(t_digest)}, {len(preview.items)} items")
