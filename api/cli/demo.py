@@ -163,7 +163,7 @@ def demo_cmd(
     out.print(ops.preview_digest(svc, day=DEMO_AS_OF).to_markdown(), markup=False)
     out.print(f"Explore the demo data: ./run icp --home {home} --workspace {DEMO_WORKSPACE} tiers", markup=False)
     out.print(
-        f'Ask it something:      ./run icp --home {home} --workspace {DEMO_WORKSPACE} ask "what changed at Globex?"',
+        f'Ask it something:      ./run icp --home {home} --workspace {DEMO_WORKSPACE} ask "who should I talk to at Stark Chemicals?"',
         markup=False,
     )
     if serve:
