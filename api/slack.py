@@ -28,6 +28,7 @@ import ipaddress
 import json
 import logging
 import re
+import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
@@ -233,6 +234,14 @@ def parse_event(payload: Mapping[str, Any]) -> SlackRequest | None:
     )
 
 
+def _never_sent(exc: BaseException) -> bool:
+    """Returns True when an error means the request never reached the server (a failed connection)."""
+    reason = getattr(exc, "reason", exc)  # urllib wraps the socket error in URLError.reason
+    if isinstance(reason, TimeoutError | socket.timeout):
+        return False
+    return isinstance(reason, ConnectionRefusedError | ConnectionResetError | socket.gaierror)
+
+
 def retry_delay(status: int, retry_after: str | None, *, attempt: int) -> float | None:
     """Returns how long to wait before retrying a Slack response, or None when it must not be retried."""
     if status == 429:
@@ -328,7 +337,9 @@ class HttpSlackPoster:
                 if delay is None or attempt == self._max_attempts:
                     raise SlackPostError(f"chat.postMessage failed: HTTP {status}, {error or 'no error code'}") from exc
             except (SlackClientError, OSError) as exc:
-                if attempt == self._max_attempts:
+                # Retry only when the request cannot have reached Slack (the connection failed): a read
+                # timeout may follow a posted message, and a retry would post the answer twice.
+                if attempt == self._max_attempts or not _never_sent(exc):
                     raise SlackPostError(f"chat.postMessage failed: {type(exc).__name__}") from exc
                 delay = retry_delay(500, None, attempt=attempt)
             self._sleep(delay or 0.0)

@@ -246,3 +246,16 @@ def test_digest_goes_to_the_webhook_without_a_channel() -> None:
     poster = RecordingPoster()
     post_digest(ITEMS, poster=poster)
     assert [p.kind for p in poster.posts] == ["webhook"]
+
+
+def test_a_read_timeout_is_not_retried_so_an_answer_is_never_posted_twice() -> None:
+    import socket
+    from urllib.error import URLError
+
+    from api.slack import _never_sent
+
+    assert _never_sent(URLError(ConnectionRefusedError()))
+    assert _never_sent(URLError(socket.gaierror()))
+    assert not _never_sent(TimeoutError())
+    assert not _never_sent(URLError(TimeoutError()))
+    assert not _never_sent(TimeoutError())

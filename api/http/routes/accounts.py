@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from api.http.deps import AccountId, Svc, WriteSvc
@@ -72,12 +73,17 @@ async def import_route(
 ) -> ImportOut:
     """Imports accounts; bad rows come back with row number and reason, good rows land."""
     data = await file.read()
-    report = import_accounts(svc, data, source=file.filename or "upload.csv")
-    if rescore_after and report.account_ids:
-        from api.ops.scoring import rescore
 
-        rescore(svc, account_ids=report.account_ids)
-    return ImportOut.model_validate(report.as_dict())
+    def work() -> ImportOut:
+        report = import_accounts(svc, data, source=file.filename or "upload.csv")
+        if rescore_after and report.account_ids:
+            from api.ops.scoring import rescore
+
+            rescore(svc, account_ids=report.account_ids)
+        return ImportOut.model_validate(report.as_dict())
+
+    # parsing, storing and rescoring take seconds for a large file: never on the event loop
+    return await run_in_threadpool(work)
 
 
 @router.get("/{account_id}", response_model=AccountOut, summary="Show one account")

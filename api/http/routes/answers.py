@@ -163,5 +163,6 @@ async def contacts_import_route(
     svc: WriteSvc, file: Annotated[UploadFile, File(description="CSV of contacts: name, title, e-mail, account.")]
 ) -> ContactsOut:
     """Imports contacts for stakeholder maps; rows naming no known account are reported."""
-    rep = ops.import_contacts_csv(svc, await file.read())
+    data = await file.read()
+    rep = await anyio.to_thread.run_sync(ops.import_contacts_csv, svc, data)
     return ContactsOut.model_validate(rep.__dict__)

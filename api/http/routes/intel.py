@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -9,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from api.http.deps import AccountId, ObjectId, OptionalAccountId, Svc, WriteSvc
 from api.http.errors import ERROR_RESPONSES, ApiError
@@ -16,10 +18,11 @@ from api.ops.profiles import build_profiles
 from scoring.domain import EventType, Evidence, TriggerEvent
 from scoring.merge import dedupe_events
 from store.accounts import get_account, list_accounts
-from store.documents import account_documents, add_source, find_source, get_document, list_sources, remove_source
+from store.documents import add_source, find_source, get_document, list_sources, remove_source
 from store.facts import document_clusters, list_event_facts, list_facts
-from store.models import DocumentRow, IngestRunRow
+from store.models import DocumentLinkRow, DocumentRow, IngestRunRow
 
+log = logging.getLogger("icp.api")
 router = APIRouter(tags=["intelligence"], responses=ERROR_RESPONSES)
 
 
@@ -225,19 +228,17 @@ def documents_route(
     svc: Svc, account_id: OptionalAccountId = None, limit: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> list[DocumentOut]:
     """Returns documents (of one account, or all), newest first."""
+    # the listing never shows text or markup: leave those columns (up to hundreds of KB each) unread
+    light = (defer(DocumentRow.text), defer(DocumentRow.meta), defer(DocumentRow.signature))
+    stmt = select(DocumentRow).options(*light).where(DocumentRow.workspace_id == svc.workspace)
     with svc.db.session() as s:
         if account_id is not None:
             get_account(s, svc.workspace, account_id)
-            rows = account_documents(s, svc.workspace, account_id)[:limit]
-        else:
-            rows = list(
-                s.scalars(
-                    select(DocumentRow)
-                    .where(DocumentRow.workspace_id == svc.workspace)
-                    .order_by(DocumentRow.fetched_at.desc(), DocumentRow.id)
-                    .limit(limit)
-                )
+            linked = select(DocumentLinkRow.document_id).where(
+                DocumentLinkRow.workspace_id == svc.workspace, DocumentLinkRow.account_id == account_id
             )
+            stmt = stmt.where((DocumentRow.account_id == account_id) | DocumentRow.id.in_(linked))
+        rows = s.scalars(stmt.order_by(DocumentRow.fetched_at.desc(), DocumentRow.id).limit(limit))
         return [_doc_out(d) for d in rows]
 
 
@@ -331,11 +332,18 @@ def start_run_route(request: Request, svc: WriteSvc) -> RunOut:
     from api.ops.ingest import create_run
 
     run_id = create_run(svc)
-    request.app.state.jobs.submit(_ingest_then_extract, svc, run_id)
+    future = request.app.state.jobs.submit(_ingest_then_extract, svc, run_id)
+    future.add_done_callback(_log_failure)
     with svc.db.session() as s:
         row = s.get(IngestRunRow, run_id)
         assert row is not None
         return _run_out(row)
+
+
+def _log_failure(future: Any) -> None:
+    exc = future.exception()
+    if exc is not None:
+        log.error("ingest run failed: %s", exc, exc_info=exc)
 
 
 def _ingest_then_extract(svc: Any, run_id: int) -> None:
