@@ -70,6 +70,8 @@ _BANDS = 64
 DEFAULT_THRESHOLD = 0.3
 MIN_TOKENS = 8
 _EMPTY = 0xFFFFFFFF
+# Shingles hashed at a time by `signature`: bounds its scratch matrix to NUM_PERM * _BLOCK * 8 bytes.
+_BLOCK = 4096
 
 Signature = tuple[int, ...]
 """256 unsigned 32-bit MinHash values; all 0xFFFFFFFF for a text under MIN_TOKENS words."""
@@ -113,10 +115,14 @@ def signature(text: str) -> Signature:
     shingles = _shingle_hashes(text)
     if shingles.size == 0:
         return (_EMPTY,) * NUM_PERM
-    mixed = np.multiply.outer(_PERM_A, shingles)  # wraps modulo 2**64, as multiply-shift hashing wants
-    mixed += _PERM_B[:, None]
+    # Blocks bound the NUM_PERM x shingles matrix (8 MB each); the minimum of block minima is the same.
+    best = np.full(NUM_PERM, np.iinfo(np.uint64).max, dtype=np.uint64)
+    for start in range(0, shingles.size, _BLOCK):
+        mixed = np.multiply.outer(_PERM_A, shingles[start : start + _BLOCK])  # wraps modulo 2**64, as wanted
+        mixed += _PERM_B[:, None]
+        np.minimum(best, mixed.min(axis=1), out=best)
     # The smallest 64-bit value also has the smallest top 32 bits, so shift after taking the minimum.
-    mins: list[int] = (mixed.min(axis=1) >> np.uint64(32)).tolist()
+    mins: list[int] = (best >> np.uint64(32)).tolist()
     return tuple(mins)
 
 

@@ -12,6 +12,11 @@ Two phases keep every interruption recoverable (RELIABILITY.md D-1 to D-4):
 
 A source that fails, or returns nothing, or a parked page, keeps what it had; it is marked
 stale with the reason. One bad source never stops the others.
+
+Unchanged documents are neither stored nor embedded again, but their account links are
+recomputed every run (an account imported later, a source given to another account) and written
+only where they differ. Feed and page sources use conditional GET; a site's home page is always
+fetched in full, because its links choose the sub-pages, which may change while it does not.
 """
 
 from __future__ import annotations
@@ -164,6 +169,14 @@ class IngestSink(Protocol):
         """Stores a source's documents and chunks, then its validators, in one transaction."""
         ...
 
+    def relink(self, source: SourceSpec, documents: Sequence[DocumentRecord]) -> dict[str, list[int]]:
+        """Rewrites the stored links and primary account of the source's documents where they differ.
+
+        Returns, per rewritten document, the accounts it is newly linked to; documents whose links
+        are as stored are only read, never written.
+        """
+        ...
+
     def source_failed(self, source: SourceSpec, *, error: str, status: str) -> None:
         """Records a failure; the source's documents are kept and marked stale."""
         ...
@@ -188,12 +201,14 @@ class IngestSummary:
     updated: int = 0
     unchanged: int = 0
     duplicates: int = 0
+    relinked: int = 0
     failed: list[dict[str, str]] = field(default_factory=list)
     linked: dict[str, int] = field(default_factory=dict)
     unattributed: int = 0
     embedded_documents: int = 0
     embedded_chunks: int = 0
     per_source: list[dict[str, Any]] = field(default_factory=list)
+    note: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Returns the summary as JSON-able data."""
@@ -205,12 +220,14 @@ class IngestSummary:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "duplicates": self.duplicates,
+            "relinked": self.relinked,
             "failed": self.failed,
             "linked": self.linked,
             "unattributed": self.unattributed,
             "embedded_documents": self.embedded_documents,
             "embedded_chunks": self.embedded_chunks,
             "per_source": self.per_source,
+            "note": self.note,
         }
 
 
@@ -343,7 +360,14 @@ class IngestJob:
         title = (entry.title or "").strip()
         if not text and not title:
             return None
-        url = entry.link or f"{feed_url}#{entry.guid or content_hash(title + text)[:16]}"
+        url = entry.link
+        identity: str | None = None
+        if not url:
+            # an item without a link is named by its feed and its guid (or its content); the fragment
+            # that carries that name must survive canonicalisation, or all such items share one id
+            key = entry.guid or content_hash(title + text)[:16]
+            url = f"{feed_url}#{key}"
+            identity = f"{_canonical(feed_url)}#{key}"
         published = publication_date(feed=entry.date, page=None, url=entry.link)
         body = text if text.startswith(title) or not title else f"{title}.\n\n{text}"
         return self._record(
@@ -354,11 +378,16 @@ class IngestJob:
             doc_type="feed_item",
             published=published,
             meta={"feed_url": feed_url, "guid": entry.guid, "authors": entry.authors, "tags": entry.tags},
+            identity=identity,
         )
 
     def _collect_site(self, source: SourceSpec, *, follow: bool) -> _Fetched:
         fetcher = self._fetcher(source.url)
-        home = fetcher.fetch(source.url, etag=source.etag, last_modified=source.last_modified, accept=PAGE_KINDS)
+        # A site's home page is always fetched in full: an unchanged home page says nothing about its
+        # sub-pages (a new press release on /news), and its links choose them. Unchanged sub-pages
+        # cost a request but are recognised by content hash, so nothing is stored or embedded again.
+        etag, last_modified = (None, None) if follow else (source.etag, source.last_modified)
+        home = fetcher.fetch(source.url, etag=etag, last_modified=last_modified, accept=PAGE_KINDS)
         if home.not_modified:
             return _Fetched(source, [], home.etag, home.last_modified, not_modified=True, fetched=1)
         page = parse_page(home.body, url=home.url, content_type=home.content_type, headers=dict(home.headers))
@@ -479,12 +508,10 @@ class IngestJob:
         published: datetime | None,
         meta: dict[str, Any],
         language: str | None = None,
+        identity: str | None = None,
     ) -> DocumentRecord:
         text = text[:MAX_TEXT_CHARS]
-        try:
-            canonical = canonicalize_url(url)
-        except ValueError:
-            canonical = url
+        canonical = identity or _canonical(url)
         account_id = source.account_id
         links: list[tuple[int, str]] = []
         if account_id is not None:
@@ -542,11 +569,13 @@ class IngestJob:
         same_content = self.sink.known_hashes([d.content_hash for d in docs if d.id not in known])
         to_store: list[DocumentRecord] = []
         chunks: dict[str, list[Chunk]] = {}
-        counts = {"new": 0, "updated": 0, "unchanged": 0, "duplicates": 0}
+        counts = {"new": 0, "updated": 0, "unchanged": 0, "duplicates": 0, "relinked": 0}
         run_hashes: dict[str, str] = {}
+        unchanged: list[DocumentRecord] = []
         for d in docs:
             if known.get(d.id) == d.content_hash:
                 counts["unchanged"] += 1
+                unchanged.append(d)
                 continue
             sig = signature(f"{d.title}\n{d.text}")
             d.signature = signature_to_bytes(sig)
@@ -563,11 +592,16 @@ class IngestJob:
                 chunks[d.id] = chunk_text(d.text, title=d.title) if d.text.strip() else []
             run_hashes.setdefault(d.content_hash, d.id)
             to_store.append(d)
-            for acc, _ in d.links:
-                name = self.account_names.get(acc, str(acc))
-                summary.linked[name] = summary.linked.get(name, 0) + 1
+            self._count_links(summary, [acc for acc, _ in d.links])
             if not d.links:
                 summary.unattributed += 1
+        if unchanged:
+            # accounts imported or sources reassigned since the last run change the links of
+            # unchanged documents too; the sink compares first and writes only what differs
+            added = self.sink.relink(src, unchanged)
+            counts["relinked"] = len(added)
+            for accounts in added.values():
+                self._count_links(summary, accounts)
         self.sink.commit_source(
             src,
             to_store,
@@ -581,7 +615,13 @@ class IngestJob:
         summary.updated += counts["updated"]
         summary.unchanged += counts["unchanged"]
         summary.duplicates += counts["duplicates"]
+        summary.relinked += counts["relinked"]
         summary.per_source.append({**row, "items": len(docs), **counts})
+
+    def _count_links(self, summary: IngestSummary, accounts: Iterable[int]) -> None:
+        for acc in accounts:
+            name = self.account_names.get(acc, str(acc))
+            summary.linked[name] = summary.linked.get(name, 0) + 1
 
     # --- phase 2 ------------------------------------------------------------------------
 
@@ -639,6 +679,13 @@ def _unique(docs: Sequence[DocumentRecord]) -> list[DocumentRecord]:
     for d in docs:
         seen.setdefault(d.id, d)
     return list(seen.values())
+
+
+def _canonical(url: str) -> str:
+    try:
+        return canonicalize_url(url)
+    except ValueError:  # a local file's URL, say: it is its own identity
+        return url
 
 
 def _refuse_parked(page: ParsedPage, url: str) -> None:

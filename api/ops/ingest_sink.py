@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import Session
 
 from ingest.chunking import Chunk, chunk_heading
 from ingest.job import DocumentRecord, PendingDocument, SourceSpec
@@ -156,6 +157,57 @@ class SqlIngestSink:
                     )
                     .values(stale=False)
                 )
+
+    def relink(self, source: SourceSpec, documents: Sequence[DocumentRecord]) -> dict[str, list[int]]:
+        """Rewrites links and primary account of the source's stored documents where they differ.
+
+        Only documents this source stored (or whose source was removed) are touched, so two sources
+        carrying one URL do not take turns rewriting it. A document whose primary account changes is
+        embedded again, because its vectors carry the account for filtered search.
+        """
+        wanted = {d.id: d for d in documents}
+        added: dict[str, list[int]] = {}
+        ids = list(wanted)
+        with self.db.session() as s:
+            for start in range(0, len(ids), 500):
+                part = ids[start : start + 500]
+                rows = s.execute(
+                    select(DocumentRow.id, DocumentRow.account_id, DocumentRow.status).where(
+                        DocumentRow.workspace_id == self.workspace,
+                        DocumentRow.id.in_(part),
+                        or_(DocumentRow.source_id == source.id, DocumentRow.source_id.is_(None)),
+                    )
+                ).tuples()
+                stored = {doc_id: (account_id, status) for doc_id, account_id, status in rows}
+                links: dict[str, dict[int, str]] = {doc_id: {} for doc_id in stored}
+                if stored:
+                    for doc_id, acc, how in s.execute(
+                        select(DocumentLinkRow.document_id, DocumentLinkRow.account_id, DocumentLinkRow.how).where(
+                            DocumentLinkRow.document_id.in_(list(stored))
+                        )
+                    ).tuples():
+                        links[doc_id][acc] = how
+                for doc_id, (account_id, status) in stored.items():
+                    d = wanted[doc_id]
+                    new_links = dict(d.links)
+                    if account_id == d.account_id and links[doc_id] == new_links:
+                        continue
+                    self._rewrite_links(s, d, new_links, reembed=account_id != d.account_id and status == "embedded")
+                    added[doc_id] = [acc for acc in new_links if acc not in links[doc_id]]
+        return added
+
+    def _rewrite_links(self, s: Session, d: DocumentRecord, links: Mapping[int, str], *, reembed: bool) -> None:
+        values: dict[str, Any] = {"account_id": d.account_id, "source_id": d.source_id}
+        if reembed:
+            values["status"] = "pending"
+        s.execute(
+            update(DocumentRow)
+            .where(DocumentRow.workspace_id == self.workspace, DocumentRow.id == d.id)
+            .values(**values)
+        )
+        s.execute(delete(DocumentLinkRow).where(DocumentLinkRow.document_id == d.id))
+        for acc, how in links.items():
+            s.add(DocumentLinkRow(document_id=d.id, account_id=acc, workspace_id=self.workspace, how=how))
 
     def source_failed(self, source: SourceSpec, *, error: str, status: str) -> None:
         """Keeps the source's documents and the scores of its account, marking them stale."""

@@ -6,17 +6,23 @@ import itertools
 import json
 import random
 import re
+import tracemalloc
 from collections import defaultdict
 from pathlib import Path
 
 import feedparser
 import lxml.html
+import numpy as np
 import pytest
 
 from ingest.dedupe import (
+    _BLOCK,
+    _PERM_A,
+    _PERM_B,
     NUM_PERM,
     DedupeError,
     NearDupIndex,
+    _shingle_hashes,
     cluster_all,
     content_hash,
     normalize_text,
@@ -90,6 +96,49 @@ def test_signature_is_deterministic_and_fixed_size() -> None:
     assert sig == signature(text)
     assert len(sig) == NUM_PERM
     assert all(0 <= v < 2**32 for v in sig)
+
+
+def _one_shot_signature(text: str) -> tuple[int, ...]:
+    """The MinHash over all shingles in one NUM_PERM x shingles matrix: the definition blocks must match."""
+    shingles = _shingle_hashes(text)
+    mixed = np.multiply.outer(_PERM_A, shingles) + _PERM_B[:, None]
+    return tuple((mixed.min(axis=1) >> np.uint64(32)).tolist())
+
+
+def _random_words(count: int, *, seed: int) -> str:
+    rng = random.Random(seed)
+    return " ".join(f"w{rng.randrange(50_000)}" for _ in range(count))
+
+
+def _random_cjk(count: int, *, seed: int) -> str:
+    rng = random.Random(seed)
+    return "".join(chr(0x4E00 + rng.randrange(3000)) for _ in range(count))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        _random_words(_BLOCK - 2, seed=1),  # exactly one full block of shingles
+        _random_words(3 * _BLOCK + 17, seed=2),  # three full blocks and a partial one
+        _random_cjk(2 * _BLOCK + 500, seed=3),
+    ],
+    ids=["one-block", "partial-last-block", "cjk"],
+)
+def test_signature_by_blocks_equals_the_one_shot_minhash(text: str) -> None:
+    assert _shingle_hashes(text).size > _BLOCK - 10
+    assert signature(text) == _one_shot_signature(text)
+
+
+def test_signature_of_a_long_cjk_page_stays_within_a_memory_bound() -> None:
+    text = _random_cjk(200_000, seed=4)
+    assert _shingle_hashes(text).size > 150_000  # one-shot would need 256 x that x 8 bytes, over 300 MB
+    tracemalloc.start()
+    try:
+        signature(text)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 1024 * 1024
 
 
 def test_signature_round_trips_through_bytes() -> None:
