@@ -387,7 +387,8 @@ def assemble_brief(db: Database, workspace: str, account_id: int, *, now: dateti
     with db.session() as s:
         row = get_account(s, workspace, account_id)
         account: Account = account_from_row(row)
-        crm_as_of = row.updated_at.date() if row.updated_at else None
+        # updated_at is the wall clock of the last import, which can be later than the `now` asked about
+        crm_as_of = min(row.updated_at.date(), now.date()) if row.updated_at else None
         known_empty = frozenset(row.known_empty or [])
         ledger = get_ledger(s, workspace, account_id)
         cfg = active_config(s, workspace)

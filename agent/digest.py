@@ -1,7 +1,10 @@
 """The daily digest: new material trigger events at the accounts of some tiers, sent once per workspace per day.
 
 New means: reported by a fact observed in this digest's window (from the previous digest's creation
-to this one's), and not part of an event an earlier digest already carried; events are grouped
+to this one's), not part of an event an earlier digest already carried, and recent: the event's own
+date (its event date, else its publication date, else when it was first observed) is at most
+RECENT_DAYS before the digest day, so a 2015 acquisition re-extracted today is not news. A date after
+the digest day (an announced opening, say) counts as recent. Events are grouped
 across outlets and days first (`scoring.merge.dedupe_events` with the documents' near-duplicate
 clusters), so the same expansion told by three outlets, today or over three days, appears once.
 Sending is exactly-once per workspace-day through the claim protocol of `store.digests` (D-6).
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -26,7 +29,7 @@ from pydantic import BaseModel, Field
 from agent.answers import Citation
 from agent.citations import CitationBuilder, inline_quote
 from agent.tools import MATERIAL, AgentContext, accounts_in_tiers
-from scoring.domain import Account, EventType, Fact, Tier
+from scoring.domain import Account, EventType, Fact, Tier, TriggerEvent
 from scoring.merge import dedupe_events
 from store.db import Database
 from store.digests import (
@@ -51,6 +54,9 @@ FIRST_WINDOW = timedelta(days=1)
 GRACE = timedelta(days=2)
 HISTORY = timedelta(days=14)
 REPORTED_DAYS = 30
+# How old an event (by its own date) may be and still be news in a digest: a story published today
+# about an acquisition of 2015, or an old page crawled for the first time, is history, not a trigger.
+RECENT_DAYS = 30
 
 
 class DigestItem(BaseModel):
@@ -155,6 +161,14 @@ class DigestOutcome:
     error: str | None = None
 
 
+def event_day(event: TriggerEvent, observed: Mapping[str, datetime]) -> date | None:
+    """Returns the day an event happened for the digest: its date, else its publication date, else first observation."""
+    if event.when is not None:
+        return event.when
+    seen = [observed[fid] for fid in event.fact_ids if fid in observed]
+    return min(seen).date() if seen else None
+
+
 def collect_digest(
     db: Database,
     workspace: str,
@@ -166,11 +180,12 @@ def collect_digest(
     reported: set[str] | frozenset[str] = frozenset(),
     min_materiality: float = MATERIAL,
 ) -> Digest:
-    """Returns the digest of new events observed in [since, until) (pure read; nothing is recorded)."""
+    """Returns the digest of new, recent events observed in [since, until) (pure read; nothing is recorded)."""
     accounts: dict[int, tuple[Account, Tier]] = {
         a.id: (a, t) for a, t, _ in accounts_in_tiers(db, workspace, list(tiers)) if a.id is not None
     }
     start = (since or until - FIRST_WINDOW) - GRACE
+    oldest = day - timedelta(days=RECENT_DAYS)
     facts: dict[int, list[Fact]] = defaultdict(list)
     ids = list(accounts)
     with db.session() as s:
@@ -189,6 +204,9 @@ def collect_digest(
                 continue
             if not any(start <= (observed.get(fid) or start - HISTORY) for fid in event.fact_ids):
                 continue  # every report of it came before this window: it is old news
+            happened = event_day(event, observed)
+            if happened is None or happened < oldest:
+                continue  # newly reported, but the event itself is old: history, not a trigger
             items.append(
                 DigestItem(
                     account_id=account_id,
@@ -209,10 +227,7 @@ def collect_digest(
     numbered = []
     for item in items:
         first = next((evidence[fid] for fid in item.fact_ids if fid in evidence), None)
-        citation = None
-        if first is not None:
-            n = cites.add(first)
-            citation = next(c for c in cites.citations if c.n == n)
+        citation = cites.get(cites.add(first)) if first is not None else None
         numbered.append(item.model_copy(update={"citation": citation}))
     return Digest(
         workspace=workspace,
@@ -303,11 +318,13 @@ def run_daily_digest(
 
 __all__ = [
     "DEFAULT_LEASE",
+    "RECENT_DAYS",
     "Digest",
     "DigestItem",
     "DigestOutcome",
     "DigestStatus",
     "build_digest",
     "collect_digest",
+    "event_day",
     "run_daily_digest",
 ]

@@ -11,6 +11,7 @@ query (PI-5), so an id or a name of another workspace finds nothing.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -38,6 +39,8 @@ from store.scores import get_ledger
 if TYPE_CHECKING:
     from agent.brief import Brief
     from agent.stakeholders import NotesDrafter, StakeholderMap
+
+log = logging.getLogger(__name__)
 
 MATERIAL = 0.5
 
@@ -438,6 +441,10 @@ _STOP = frozenset(
     "their there them they its our your you news latest any".split()
 )
 _SNIPPET = 240
+# An account with at most this many documents filters the vector query by their ids ($in); above it,
+# the query is filtered by workspace only and asks for OVERFETCH times the hits wanted.
+MAX_IN_FILTER = 500
+OVERFETCH = 20
 
 
 def _terms(query: str) -> list[str]:
@@ -503,6 +510,18 @@ def _like_search(db: Database, workspace: str, query: str, *, account_id: int | 
     return hits[:k]
 
 
+def _account_documents(db: Database, workspace: str, account_id: int) -> set[str]:
+    """Returns the ids of the account's documents: those it is the primary account of, and those linked to it."""
+    with db.session() as s:
+        return set(
+            s.scalars(
+                select(DocumentRow.id).where(
+                    DocumentRow.workspace_id == workspace, _account_filter(workspace, account_id)
+                )
+            )
+        )
+
+
 def _vector_search(
     db: Database,
     workspace: str,
@@ -512,23 +531,39 @@ def _vector_search(
     k: int,
     vectors: VectorQuery,
     embedder: TextEmbedder,
-    account_key: str,
 ) -> list[DocumentHit]:
+    where: dict[str, object] | None = None
+    allowed: set[str] | None = None
+    fetch = k * 3
+    if account_id is not None:
+        # The vector metadata names only the primary account at embed time; documents linked to the
+        # account later are found through the documents table, so the filter is by document id.
+        allowed = _account_documents(db, workspace, account_id)
+        if not allowed:
+            return []
+        if len(allowed) <= MAX_IN_FILTER:
+            where = {"document_id": {"$in": sorted(allowed)}}
+        else:
+            fetch = k * OVERFETCH  # only the workspace filter in the query; the account's documents kept below
     embedding = [float(x) for x in embedder.embed([query])[0]]
-    where: dict[str, object] | None = {account_key: account_id} if account_id is not None else None
-    raw = vectors.query(workspace=workspace, embedding=embedding, k=k * 3, where=where)
+    raw = vectors.query(workspace=workspace, embedding=embedding, k=fetch, where=where)
     best: dict[str, tuple[float, str]] = {}
     chunk_ids = [h.id for h in raw if not h.metadata.get("document_id")]
     with db.session() as s:
+        # .all(): dict() of a Result itself takes it for a mapping (it has keys()) and fails
         chunk_docs = dict(
             s.execute(
                 select(ChunkRow.id, ChunkRow.document_id).where(
                     ChunkRow.workspace_id == workspace, ChunkRow.id.in_(chunk_ids)
                 )
-            ).tuples()
+            )
+            .tuples()
+            .all()
         )
         for h in raw:
             doc_id = str(h.metadata.get("document_id") or chunk_docs.get(h.id) or "")
+            if allowed is not None and doc_id not in allowed:
+                continue
             if doc_id and (doc_id not in best or 1.0 - h.distance > best[doc_id][0]):
                 best[doc_id] = (1.0 - h.distance, h.text)
         stmt = select(DocumentRow).where(DocumentRow.workspace_id == workspace, DocumentRow.id.in_(list(best)))
@@ -564,12 +599,14 @@ def search_documents(
     k: int = 5,
     vectors: VectorQuery | None = None,
     embedder: TextEmbedder | None = None,
-    account_key: str = "account_id",
 ) -> list[DocumentHit]:
-    """Returns the stored documents that best match a query: by vectors when given, else by SQL LIKE.
+    """Returns the stored documents that best match a query: by vectors when given, else (or on none) by SQL LIKE.
 
-    Hits from the vector store are checked against the documents table (workspace and account
-    filters again), so a store that returned too much can never widen what is shown.
+    With an account, its documents are the ones it is the primary account of and the ones linked to
+    it (`document_links`): up to MAX_IN_FILTER of them filter the vector query by document id, more
+    are kept from an unfiltered (workspace-only) query of k x OVERFETCH. Hits from the vector store are
+    checked against the documents table (workspace and account filters again), so a store that
+    returned too much can never widen what is shown; when none is left, the LIKE search answers.
     """
     if vectors is not None and embedder is not None:
         try:
@@ -581,9 +618,9 @@ def search_documents(
                 k=k,
                 vectors=vectors,
                 embedder=embedder,
-                account_key=account_key,
             )
         except Exception:  # the vector path is an improvement; the offline path must still answer
+            log.warning("vector search failed; answering with the text search", exc_info=True)
             hits = []
         if hits:
             return hits

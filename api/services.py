@@ -51,10 +51,22 @@ class Services:
         return self.clock().date()
 
     def provide(self, name: str, factory: Callable[[], Any]) -> Any:
-        """Returns a cached seam, building it on first use."""
-        if name not in self._cache:
-            self._cache[name] = factory()
-        return self._cache[name]
+        """Returns a cached seam, building it on first use.
+
+        Threads racing on a first use may each build one, but all of them get the one kept
+        (`dict.setdefault` is atomic), so a shared counter such as a token budget is never split.
+        """
+        if name in self._cache:
+            return self._cache[name]
+        return self._cache.setdefault(name, factory())
+
+    def provided(self, prefix: str) -> dict[str, Any]:
+        """Returns the cached seams whose names start with `prefix`, by name."""
+        return {name: value for name, value in list(self._cache.items()) if name.startswith(prefix)}
+
+    def discard(self, name: str) -> None:
+        """Forgets a cached seam (the next `provide` builds a new one)."""
+        self._cache.pop(name, None)
 
     def override(self, name: str, value: Any) -> None:
         """Injects a seam (tests and the demo use fakes this way)."""

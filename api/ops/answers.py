@@ -1,14 +1,24 @@
-"""Answers for every surface (CLI, HTTP, Slack): chat, why-tier, briefs, stakeholders, digests, contacts."""
+"""Answers for every surface (CLI, HTTP, Slack): chat, why-tier, briefs, stakeholders, digests, contacts.
+
+Token budget (PI-6): every chat call of one workspace on one UTC day, HTTP and Slack alike, reserves
+from one `TokenBudget` kept in `Services` (`chat_budget`), seeded once from the day's usage in the
+store, so concurrent questions see each other's reservations. After each answer, `store_chat_usage`
+persists what every budget of the workspace settled since the last drain. A call that timed out is
+abandoned but settles when the provider finally answers; that late record waits in its budget and is
+persisted by the next answer (of any rep of the workspace), or by a shutdown hook calling
+`store_chat_usage`.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from agent.answers import Answer
 from agent.brief import Brief, build_brief
+from agent.budget import TokenBudget, UsageRecord
 from agent.digest import Digest, DigestOutcome, build_digest, run_daily_digest
 from agent.router import route_question
 from agent.stakeholders import stakeholder_map
@@ -21,42 +31,81 @@ from store.contacts import import_contacts
 log = logging.getLogger("icp.answers")
 
 
+BUDGET_PREFIX = "llm-budget"
+# A budget is dropped this many days after its own: by then no abandoned call can still settle on it.
+BUDGET_KEEP_DAYS = 1
+
+
+def _budget_key(workspace: str, day: date) -> str:
+    return f"{BUDGET_PREFIX}:{workspace}:{day.isoformat()}"
+
+
+def chat_budget(svc: Services) -> TokenBudget:
+    """Returns the workspace's chat token budget for today (UTC): one per process, shared by every chat call."""
+    from agent.pipeline import tokens_spent_today
+
+    st = svc.settings
+
+    def build() -> TokenBudget:
+        return TokenBudget(
+            workspace_id=svc.workspace,
+            per_workspace_day=st.llm_budget_tokens_per_workspace_day or None,
+            spent_today=tokens_spent_today(svc.db, svc.workspace, now=svc.clock()),
+            clock=svc.clock,
+        )
+
+    budget = svc.provide(_budget_key(svc.workspace, svc.today()), build)
+    assert isinstance(budget, TokenBudget)
+    return budget
+
+
+def store_chat_usage(svc: Services) -> int:
+    """Persists the usage records the workspace's chat budgets settled since the last call; returns how many."""
+    prefix = f"{BUDGET_PREFIX}:{svc.workspace}:"
+    today = svc.today()
+    stored = 0
+    for name, budget in svc.provided(prefix).items():
+        try:
+            day = date.fromisoformat(name.removeprefix(prefix))
+        except ValueError:  # another workspace whose name starts with this one's and a colon
+            continue
+        if not isinstance(budget, TokenBudget):
+            continue
+        stored += _store_usage(svc, budget.drain_records())
+        if (today - day).days > BUDGET_KEEP_DAYS:
+            svc.discard(name)
+    return stored
+
+
 def ask(svc: Services, text: str, *, user_id: str, conversation_id: str = "default") -> Answer:
     """Answers a question: with an LLM configured the tool-calling agent, else (or on failure) the offline router."""
     llm = svc.llm
     if llm is None:
         return route_question(svc, text, user_id=user_id, conversation_id=conversation_id)
-    from agent.budget import TokenBudget
     from agent.chat import answer_chat
-    from agent.pipeline import tokens_spent_today
 
     st = svc.settings
-    budget = TokenBudget(
-        workspace_id=svc.workspace,
-        per_workspace_day=st.llm_budget_tokens_per_workspace_day or None,
-        spent_today=tokens_spent_today(svc.db, svc.workspace, now=svc.clock()),
-    )
-    answer = answer_chat(
-        svc,
-        text,
-        user_id=user_id,
-        conversation_id=conversation_id,
-        llm=llm,
-        budget=budget,
-        # the whole conversation turn ends within one call's worst case (timeout x attempts) and a margin
-        timeout_s=st.llm_timeout_s * st.llm_max_attempts + 5,
-    )
-    _store_usage(svc, budget)
-    return answer
+    try:
+        return answer_chat(
+            svc,
+            text,
+            user_id=user_id,
+            conversation_id=conversation_id,
+            llm=llm,
+            budget=chat_budget(svc),
+            # the whole conversation turn ends within one call's worst case (timeout x attempts) and a margin
+            timeout_s=st.llm_timeout_s * st.llm_max_attempts + 5,
+        )
+    finally:
+        # this answer's calls, and any call an earlier answer abandoned that has settled since
+        store_chat_usage(svc)
 
 
-def _store_usage(svc: Services, budget: object) -> None:
+def _store_usage(svc: Services, records: Sequence[UsageRecord]) -> int:
     from store.models import LlmUsageRow
 
-    drain = getattr(budget, "drain_records", None)
-    records = drain() if callable(drain) else []
     if not records:
-        return
+        return 0
     with svc.db.session() as s:
         for r in records:
             s.add(
@@ -72,6 +121,7 @@ def _store_usage(svc: Services, budget: object) -> None:
                     created_at=r.created_at,
                 )
             )
+    return len(records)
 
 
 def why(svc: Services, account: str) -> Answer:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pytest
-from answers_support import Doc, World, at, store_doc, svc_fixture, world_fixture  # noqa: F401 - fixtures
+from answers_support import NOW, Doc, World, at, store_doc, svc_fixture, world_fixture  # noqa: F401 - fixtures
 
 from agent.brief import Brief, brief_answer, build_brief
 from agent.citations import cited_numbers, unresolved_markers
 from agent.tools import AccountNotResolved
 from scoring.domain import FactKind, Opportunity, Outcome
-from store.models import DocumentRow
+from store.models import AccountRow, DocumentRow
 from store.opportunities import upsert_opportunities
 
 SECTIONS = [
@@ -59,12 +59,56 @@ def test_every_marker_resolves_to_a_quote_in_the_stored_document(world: World, n
     assert unresolved_markers(brief.to_answer()) == []
 
 
+@pytest.mark.parametrize(
+    ("section", "claim", "quoted"),
+    [
+        ("technology", "Technologies: SAP S/4HANA", "runs SAP S/4HANA"),
+        ("priorities", "Priority: efficiency", "efficiency is the top priority"),
+        ("stakeholders", "Decision maker: Jane Doe", "Jane Doe, Chief Executive Officer"),
+        ("triggers", "2026-03-02 — expansion", "new assembly plant in Gdansk"),
+    ],
+)
+def test_each_claim_cites_the_quote_that_supports_it(world: World, section: str, claim: str, quoted: str) -> None:
+    # acme-about backs both the SAP claim and the efficiency claim, with two different sentences
+    brief = build_brief(world.svc, "Acme Robotics")
+    found = next(c for c in brief.section(section).claims if c.text.startswith(claim))
+    quotes = [brief.citations[n - 1].quote for n in found.citations]
+    assert quotes and all(quoted in q for q in quotes), quotes
+
+
+def test_two_quotes_from_one_document_get_two_numbers_and_one_quote_keeps_its_number(world: World) -> None:
+    brief = build_brief(world.svc, "Acme Robotics")
+    about = [c for c in brief.citations if c.document_id == "acme-about"]
+    assert len(about) == 2 and len({c.quote for c in about}) == 2
+    priority = next(c for c in brief.section("priorities").claims if c.text.startswith("Priority"))
+    jane = next(c for c in brief.section("stakeholders").claims if "Jane Doe" in c.text)
+    assert priority.citations == jane.citations  # the same sentence of the same page: one number
+
+
 def test_freshness_is_the_newest_evidence_date_of_each_section(world: World) -> None:
     brief = build_brief(world.svc, "Globex Precision")
     assert brief.section("triggers").freshness == date(2026, 3, 18)  # the third outlet's story
     assert brief.section("technology").freshness == date(2026, 1, 15)
     assert brief.section("priorities").freshness == date(2026, 1, 15)
     assert brief.section("competition").freshness_text == "no data"
+
+
+@pytest.mark.parametrize(
+    ("updated", "shown"),
+    [
+        (NOW - timedelta(days=10), (NOW - timedelta(days=10)).date()),
+        (NOW + timedelta(days=30), NOW.date()),  # imported "after" the brief's now: never a future date
+    ],
+)
+def test_crm_freshness_is_the_import_date_but_never_after_now(world: World, updated: datetime, shown: date) -> None:
+    with world.svc.db.session() as s:
+        row = s.get(AccountRow, world.ids["Acme Robotics"])
+        assert row is not None
+        row.updated_at = updated
+    brief = build_brief(world.svc, "Acme Robotics")
+    crm = [c for c in brief.section("firmographics").claims if c.origin == "crm"]
+    assert crm and {c.as_of for c in crm} == {shown}
+    assert brief.section("firmographics").freshness == shown
 
 
 def test_triggers_are_deduplicated_and_cite_every_outlet(world: World) -> None:

@@ -27,7 +27,7 @@ from answers_support import (  # noqa: F401 - fixtures
 )
 
 from agent.citations import cited_numbers
-from agent.digest import Digest, DigestStatus, build_digest, run_daily_digest
+from agent.digest import RECENT_DAYS, Digest, DigestStatus, build_digest, collect_digest, run_daily_digest
 from api.ops.scoring import rescore
 from api.services import Services
 from api.slack_render import DigestItem as SlackDigestItem
@@ -101,6 +101,44 @@ def test_copies_in_one_near_duplicate_cluster_are_one_event(
         store_doc(world.svc, doc)
     items = build_digest(world.svc, day=DAY).items
     assert [i.sources for i in items if i.event_type.value == "leadership_change"] == expected
+
+
+@pytest.mark.parametrize(
+    ("event_date", "published", "observed", "reported"),
+    [
+        (date(2015, 3, 3), _at(DAY, 6), _at(DAY, 6), False),  # an old acquisition re-extracted today
+        (None, _at(date(2015, 2, 1), 9), _at(DAY, 5), False),  # undated: the publication date decides
+        (DAY - timedelta(days=3), _at(DAY, 6), _at(DAY, 6), True),
+        (DAY - timedelta(days=RECENT_DAYS), _at(DAY, 6), _at(DAY, 6), True),
+        (DAY - timedelta(days=RECENT_DAYS + 1), _at(DAY, 6), _at(DAY, 6), False),
+        (DAY + timedelta(days=90), _at(DAY, 6), _at(DAY, 6), True),  # announced for later: news today
+        (None, None, _at(DAY - timedelta(days=2), 6), True),  # neither date: when it was first seen
+        (None, None, _at(DAY - timedelta(days=45), 6), False),
+    ],
+)
+def test_only_events_dated_within_the_recency_window_are_news(
+    world: World, event_date: date | None, published: datetime | None, observed: datetime, reported: bool
+) -> None:
+    news = "Globex Precision completed its takeover of Cyberdyne Tooling."
+    doc = Doc("globex-cyberdyne", world.ids["Globex Precision"], "https://news.example/cy", "Deal", news, observed)
+    made = doc.fact(
+        FactKind.TRIGGER,
+        "events",
+        event_value("acquisition", "Globex Precision buys Cyberdyne Tooling", target="Cyberdyne Tooling"),
+        news,
+        observed_at=observed,
+        event_date=event_date,
+    )
+    assert made.evidence is not None
+    doc.facts = [made.model_copy(update={"evidence": made.evidence.model_copy(update={"published_at": published})})]
+    store_doc(world.svc, doc)
+    # the previous digest was 60 days ago: everything above was observed since then
+    digest = collect_digest(
+        world.svc.db, world.svc.workspace, day=DAY, since=_at(DAY - timedelta(days=60), 7), until=_at(DAY, 7)
+    )
+    acquisitions = [i for i in digest.items if i.event_type.value == "acquisition"]
+    assert [i.fact_ids for i in acquisitions] == ([[made.id]] if reported else [])
+    assert [i.event_type.value for i in digest.items if i.event_type.value != "acquisition"] == ["expansion"]
 
 
 def test_the_markdown_cites_every_item_and_the_slack_renderer_takes_the_items(world: World) -> None:

@@ -16,6 +16,7 @@ from agent.tools import find_account_in_text, list_signals, search_documents
 from ingest.embeddings import HashingEmbedder
 from scoring.domain import EventType, Evidence, Tier
 from store.contacts import person_key
+from store.models import DocumentLinkRow
 from store.vectors import InMemoryVectorStore
 
 
@@ -64,14 +65,18 @@ def test_text_search_without_vectors_finds_documents_with_verbatim_snippets(worl
     assert search_documents(world.svc.db, world.svc.workspace, "the and of") == []
 
 
-def _indexed(world: World, workspace: str = "default") -> tuple[InMemoryVectorStore, HashingEmbedder]:
+def _indexed(
+    world: World, workspace: str = "default", *, first_sentence: bool = False
+) -> tuple[InMemoryVectorStore, HashingEmbedder]:
+    """Returns a vector store holding one chunk per document: its text, or only its first sentence."""
     embedder = HashingEmbedder(dim=256)
     store = InMemoryVectorStore(embedder=embedder)
     docs = list(world.docs.values())
+    texts = [d.text.split(". ")[0].rstrip(".") + "." if first_sentence else d.text for d in docs]
     store.upsert(
         ids=[f"{d.id}:0" for d in docs],
-        embeddings=embedder.embed([d.text for d in docs]),
-        texts=[d.text for d in docs],
+        embeddings=embedder.embed(texts),
+        texts=texts,
         metadatas=[{"workspace": workspace, "document_id": d.id, "account_id": d.account_id} for d in docs],
     )
     return store, embedder
@@ -94,6 +99,73 @@ def test_vector_search_maps_chunks_to_documents_of_the_workspace(world: World) -
         embedder=embedder,
     )
     assert {h.document_id for h in scoped} <= {"initech-leadership"}
+
+
+def test_vector_hits_quote_the_chunk_that_matched(world: World) -> None:
+    store, embedder = _indexed(world, first_sentence=True)
+    hits = search_documents(
+        world.svc.db, "default", "building a new plant in Monterrey Mexico", k=1, vectors=store, embedder=embedder
+    )
+    assert [(h.document_id, h.snippet) for h in hits] == [
+        ("globex-wire", "Globex Precision is building a new plant in Monterrey, Mexico.")
+    ]
+    assert 0.0 < hits[0].score <= 1.0  # a cosine similarity, not a count of matched words
+
+
+def _link(world: World, document_id: str, account: str) -> None:
+    with world.svc.db.session() as s:
+        s.add(
+            DocumentLinkRow(
+                document_id=document_id, account_id=world.ids[account], workspace_id=world.svc.workspace, how="name"
+            )
+        )
+
+
+@pytest.mark.parametrize("max_in_filter", [500, 0])  # filtered by document ids in the query, or kept afterwards
+def test_vector_search_by_account_finds_documents_linked_to_it(
+    world: World, monkeypatch: pytest.MonkeyPatch, max_in_filter: int
+) -> None:
+    monkeypatch.setattr("agent.tools.MAX_IN_FILTER", max_in_filter)
+    _link(world, "globex-wire", "Initech")  # its vector metadata still names Globex, its primary account
+    store, embedder = _indexed(world, first_sentence=True)
+
+    hits = search_documents(
+        world.svc.db,
+        "default",
+        "new plant in Monterrey, Mexico",
+        account_id=world.ids["Initech"],
+        vectors=store,
+        embedder=embedder,
+    )
+
+    assert [h.document_id for h in hits] == ["globex-wire", "initech-leadership"]
+    # the chunk is quoted: a vector hit, not a LIKE excerpt (which would run on to "More details follow.")
+    assert hits[0].snippet == "Globex Precision is building a new plant in Monterrey, Mexico."
+    assert [c for c in store.calls if c[0] == "query"] == [("query", "default")]
+
+
+def test_an_account_without_indexed_documents_falls_back_to_text_search(world: World) -> None:
+    _link(world, "globex-daily", "Stark Logistics")
+    store, embedder = _indexed(world)
+    store.delete(workspace="default", ids=["globex-daily:0"])  # linked, but not embedded yet
+
+    hits = search_documents(
+        world.svc.db,
+        "default",
+        "Monterrey expansion",
+        account_id=world.ids["Stark Logistics"],
+        vectors=store,
+        embedder=embedder,
+    )
+
+    assert [h.document_id for h in hits] == ["globex-daily"]
+    assert "Monterrey expansion" in hits[0].snippet
+    assert (
+        search_documents(
+            world.svc.db, "default", "plant", account_id=world.ids["Umbrella Labs"], vectors=store, embedder=embedder
+        )
+        == []
+    )
 
 
 @dataclass
@@ -129,16 +201,24 @@ def test_a_failing_vector_store_falls_back_to_text_search(world: World) -> None:
     assert {h.document_id for h in hits} == {"globex-wire", "globex-daily", "globex-trade"}
 
 
-def test_citations_are_numbered_once_per_document_in_order_of_use() -> None:
+def test_citations_are_numbered_once_per_quote_in_order_of_use() -> None:
     cites = CitationBuilder()
     a1 = Evidence(document_id="a", quote="first quote", url="https://a.example")
     a2 = Evidence(document_id="a", quote="second quote from a")
     b = Evidence(document_id="b", quote="from b")
+    b_elsewhere = Evidence(document_id="c", quote="from b")  # the same words in another document
     assert cites.cite([b, a1]) == "[1][2]"
-    assert cites.cite(a2) == "[2]"
+    assert cites.cite(a2) == "[3]"  # another sentence of document a: its own number, showing its own quote
     assert cites.cite([a1, b, a2], limit=1) == "[2]"
-    assert [(c.n, c.document_id, c.quote) for c in cites.citations] == [(1, "b", "from b"), (2, "a", "first quote")]
-    assert cites.cite(None) == "" and cites.cite([]) == ""
+    assert cites.cite([a1, a1, b]) == "[2][1]"  # a repeated quote is one marker
+    assert cites.cite(b_elsewhere) == "[4]"
+    assert [(c.n, c.document_id, c.quote) for c in cites.citations] == [
+        (1, "b", "from b"),
+        (2, "a", "first quote"),
+        (3, "a", "second quote from a"),
+        (4, "c", "from b"),
+    ]
+    assert cites.get(3) == cites.citations[2] and cites.get(5) is None
 
 
 def test_markers_are_checked_against_the_citations() -> None:

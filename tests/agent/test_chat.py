@@ -22,7 +22,7 @@ from chat_support import (
 
 from agent.answers import Citation
 from agent.budget import TokenBudget
-from agent.chat import answer_chat
+from agent.chat import EARLIER_ANSWER, answer_chat
 from agent.chat_tools import ChatTools
 from agent.errors import (
     BudgetExceeded,
@@ -88,13 +88,15 @@ def test_a_cited_answer_from_the_ledger_passes_with_the_stored_quote(world: Worl
 def test_markers_are_renumbered_and_unknown_ones_dropped(world: World) -> None:
     llm = scripted(
         use("explain_score", account="Acme Robotics"),
-        say("Acme Robotics opens a plant in Gdansk [2][9], and runs SAP [1] [42]."),
+        # the why-tier result lists [1] the SAP quote, [2] the efficiency quote (both acme-about), [3] Gdansk
+        say("Acme Robotics opens a plant in Gdansk [3][9], and runs SAP [1] [42]."),
     )
 
     answer = answer_chat(world.svc, WHY_ACME, user_id="u1", llm=llm)
 
     assert answer.text == "Acme Robotics opens a plant in Gdansk [1], and runs SAP [2]."
     assert [(c.n, c.document_id) for c in answer.citations] == [(1, "acme-gdansk"), (2, "acme-about")]
+    assert answer.citations[1].quote == ACME_ABOUT_QUOTE
 
 
 @pytest.mark.parametrize(
@@ -361,7 +363,10 @@ def test_a_follow_up_question_sees_the_earlier_exchange(world: World) -> None:
     answer = answer_chat(world.svc, "and who should I talk to there?", user_id="u1", llm=llm)
 
     sent = [(m.role, m.content) for m in llm.history[0].messages[1:]]
-    assert sent == [("user", WHY_ACME), ("assistant", first.text), ("user", "and who should I talk to there?")]
+    assert [role for role, _ in sent] == ["user", "user", "user"]  # the earlier answer is no assistant turn
+    assert (sent[0][1], sent[2][1]) == (WHY_ACME, "and who should I talk to there?")
+    assert sent[1][1].startswith(EARLIER_ANSWER + "\n<<<DATA earlier-answer ")
+    assert first.text.splitlines()[0] in sent[1][1]  # the model still sees which account "there" is
     assert (answer.produced_by, answer.account_name) == ("fake-llm", "Acme Robotics")
     assert [c.document_id for c in answer.citations] == ["acme-about"]
 
