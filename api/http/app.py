@@ -48,6 +48,11 @@ def create_app(
             if sched is not None:
                 sched.shutdown(wait=False)
             jobs.shutdown(wait=False, cancel_futures=True)
+            from api.ops.answers import BUDGET_PREFIX, store_chat_usage
+
+            # late settlements of abandoned model calls, for every workspace that asked something
+            for ws in {name.split(":")[1] for name in services.provided(f"{BUDGET_PREFIX}:")}:
+                store_chat_usage(services.for_workspace(ws))
 
     app = FastAPI(
         title="icp-agent",

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import defer
 
+from agent.tools import search_documents
 from api.http.deps import AccountId, ObjectId, OptionalAccountId, Svc, WriteSvc
 from api.http.errors import ERROR_RESPONSES, ApiError
 from api.ops.profiles import build_profiles
@@ -256,28 +257,28 @@ def search_route(
     account_id: OptionalAccountId = None,
     k: Annotated[int, Query(ge=1, le=50)] = 8,
 ) -> list[SearchHit]:
-    """Returns the chunks nearest to the query; the workspace filter is part of the vector query itself."""
+    """Returns the passages nearest to the query, the workspace filter inside the vector query itself.
+
+    With an account, its own documents and the news linked to it count; when nothing matches by
+    meaning, a plain text search answers.
+    """
     if account_id is not None:
         with svc.db.session() as s:
             get_account(s, svc.workspace, account_id)
-    where = {"account_id": account_id} if account_id is not None else None
-    vec = svc.embedder.embed([q])[0]
-    hits = svc.vectors.query(workspace=svc.workspace, embedding=vec, k=k, where=where)
-    out = []
-    for h in hits:
-        md = h.metadata
-        acc = md.get("account_id")
-        out.append(
-            SearchHit(
-                document_id=str(md.get("document_id", "")),
-                chunk=h.text,
-                url=str(md.get("url", "")),
-                title=str(md.get("title", "")),
-                account_id=int(acc) if isinstance(acc, int) and acc >= 0 else None,
-                score=float(h.score),
-            )
+    hits = search_documents(
+        svc.db, svc.workspace, q, account_id=account_id, k=k, vectors=svc.vectors, embedder=svc.embedder
+    )
+    return [
+        SearchHit(
+            document_id=h.document_id,
+            chunk=h.snippet,
+            url=h.url or "",
+            title=h.title or "",
+            account_id=h.account_id,
+            score=h.score,
         )
-    return out
+        for h in hits
+    ]
 
 
 def _source_out(r: Any) -> SourceOut:
@@ -350,8 +351,8 @@ def _ingest_then_extract(svc: Any, run_id: int) -> None:
     from api.ops.extraction import extract_and_rescore
     from api.ops.ingest import run_ingest
 
-    run_ingest(svc, allow_local=False, run_id=run_id)
-    extract_and_rescore(svc)
+    if not run_ingest(svc, allow_local=False, run_id=run_id).skipped:
+        extract_and_rescore(svc)
 
 
 @router.get("/ingest/runs", response_model=list[RunOut], summary="Recent ingest runs")
