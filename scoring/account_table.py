@@ -1,7 +1,8 @@
 """Accounts as columns: the table layout that `scoring.columnar` scores in one vectorised pass.
 
-The table does not depend on the ICP, the weights or the as-of date, so one table serves every
-rescoring. Each profile field becomes a `FieldColumn` with up to four facets:
+The table depends on the ICP only through its currencies (money is converted as the table is
+built), not on the weights or the as-of date, so one table serves every rescoring. Each profile
+field becomes a `FieldColumn` with up to four facets:
 
 - `codes` (int32): `NO_DATA`, `EMPTY` (recorded blank), `LIST` (see `tokens`), `VALUE` (a scalar
   with no text kept) or `FIRST_VALUE + j` for the scalar whose canonical text is `vocab[j]`;
@@ -15,22 +16,24 @@ CSR too (type code, date ordinal with 0 for undated, materiality), not "days sin
 event per type": an event dated after the as-of date and a materiality floor both need the
 single events, and this keeps the table valid for any as-of date.
 
-`AccountTable.from_profiles` fills every facet from profiles; a caller holding arrays already
-(an export, the benchmark) builds the `FieldColumn`s itself and only the facets its ICP reads.
+`AccountTable.from_profiles` fills every facet from profiles, with money converted into the
+ICP's currencies; a caller holding arrays already (an export, the benchmark) builds the
+`FieldColumn`s itself, with amounts already in those currencies, and only the facets its ICP reads.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
+from scoring.config import IcpConfig
 from scoring.domain import EventType, JsonValue, Profile
 from scoring.errors import ScoringError
 from scoring.matchers import as_number, canonical_values, is_empty, truth_value
-from scoring.money import in_currency
+from scoring.money import Currencies, convert_money
 from scoring.normalize import canonical_value
 
 NO_DATA, EMPTY, LIST, VALUE, FIRST_VALUE = 0, 1, 2, 3, 4
@@ -147,7 +150,12 @@ class EventColumn:
 
 @dataclass(frozen=True, eq=False)
 class AccountTable:
-    """Profiles as columns: one `FieldColumn` per field, the events and the monitored flags."""
+    """Profiles as columns: one `FieldColumn` per field, the events and the monitored flags.
+
+    `currencies` is what money was converted into (None when the caller's arrays already hold
+    amounts in the ICP's currencies); `money_reasons` gives, per field and row, why an amount
+    could not be converted and is unknown.
+    """
 
     n: int
     columns: Mapping[str, FieldColumn]
@@ -155,6 +163,8 @@ class AccountTable:
     monitored: BoolArray
     account_ids: Sequence[int | None] | None = None
     names: Sequence[str | None] | None = None
+    currencies: Currencies | None = None
+    money_reasons: Mapping[str, Mapping[int, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         """Checks that every array has one entry per account."""
@@ -169,19 +179,26 @@ class AccountTable:
         cls,
         profiles: Sequence[Profile],
         *,
+        config: IcpConfig,
         names: Sequence[str | None] | None = None,
         bitsets: bool = True,
-        currency: str | None = None,
-        fx_rates: Mapping[str, float] | None = None,
     ) -> AccountTable:
         """Returns the table of a list of profiles, every facet of every field filled.
 
-        List values become bitsets where a field has at most 64 distinct elements (unless
-        `bitsets` is False), CSR otherwise. Pass the ICP's `currency` (and `fx_rates`) to convert
-        revenue the way `score_account` does.
+        Money is converted into the currencies of `config` exactly as `score_account` converts
+        it; the table then scores against any ICP with the same currencies and rates
+        (`score_columns` refuses another). List values become bitsets where a field has at most
+        64 distinct elements (unless `bitsets` is False), CSR otherwise.
         """
-        if currency is not None:
-            profiles = [in_currency(p, currency=currency, overrides=fx_rates) for p in profiles]
+        currencies = Currencies.of(config)
+        reasons: dict[str, dict[int, str]] = {}
+        converted: list[Profile] = []
+        for i, p in enumerate(profiles):
+            c = convert_money(p, currencies=currencies)
+            converted.append(c.profile)
+            for name, reason in c.reasons.items():
+                reasons.setdefault(name, {})[i] = reason
+        profiles = converted
         n = len(profiles)
         all_fields = sorted({f for p in profiles for f in p.fields})
         columns = {f: _build_column(f, profiles, bitsets=bitsets) for f in all_fields}
@@ -192,6 +209,8 @@ class AccountTable:
             monitored=np.array([p.monitored for p in profiles], dtype=np.bool_),
             account_ids=[p.account_id for p in profiles],
             names=names,
+            currencies=currencies,
+            money_reasons=reasons,
         )
 
 

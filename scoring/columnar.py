@@ -17,8 +17,9 @@ The table layout (`AccountTable`, `FieldColumn`, `TokenLists`, `EventColumn`) li
     >>> from scoring.config import load_icp
     >>> from scoring.domain import Account
     >>> from scoring.profiles import profile_from_account
-    >>> table = AccountTable.from_profiles([profile_from_account(Account(name="A", industry="Automotive"))])
-    >>> scored = score_columns(table, config=load_icp("default"), as_of=date(2026, 1, 1))
+    >>> cfg = load_icp("default")
+    >>> table = AccountTable.from_profiles([profile_from_account(Account(name="A", industry="Automotive"))], config=cfg)
+    >>> scored = score_columns(table, config=cfg, as_of=date(2026, 1, 1))
     >>> scored.ledger(0).line("industry_fit").status.value
     'met'
 """
@@ -55,6 +56,7 @@ from scoring.account_table import (
 from scoring.config import EVENT_FIELD, Criterion, IcpConfig
 from scoring.domain import CriterionKind, JsonValue, Ledger, LedgerLine, NextTier, Status, Tier
 from scoring.matchers import empty_is_unknown, reads_number, scalar_matches, wanted_values
+from scoring.money import Currencies
 from scoring.scorer import line_reason
 from scoring.tiers import (
     CriterionState,
@@ -190,6 +192,9 @@ class ColumnarLedger:
     def _line(self, i: int, c: Criterion, status: Status) -> LedgerLine:
         scoring = c.kind is not CriterionKind.DISQUALIFIER
         values, reason = self._explain(i, c, status)
+        money = self.table.money_reasons.get(c.field)
+        if status is Status.UNKNOWN and money is not None and i in money:
+            reason = money[i]
         return LedgerLine(
             id=c.id,
             label=c.title,
@@ -273,7 +278,15 @@ def _event_hits(c: Criterion, types: Int8Array, days: Int32Array, materiality: F
 def score_columns(
     table: AccountTable, *, config: IcpConfig, as_of: date, scored_at: datetime | None = None
 ) -> ColumnarLedger:
-    """Scores every account of a table against an ICP; `scored_at` defaults to as_of midnight UTC."""
+    """Scores every account of a table against an ICP; `scored_at` defaults to as_of midnight UTC.
+
+    Raises `ColumnarError` when the table converted money into other currencies than the ICP's.
+    """
+    if table.currencies is not None and table.currencies != (wanted := Currencies.of(config)):
+        raise ColumnarError(
+            f"the table holds money converted for {table.currencies.describe()}, but this ICP compares "
+            f"{wanted.describe()}: build the table with AccountTable.from_profiles(profiles, config=<this ICP>)"
+        )
     n, crits = table.n, config.criteria
     status = np.empty((n, len(crits)), dtype=np.int8, order="F")  # one contiguous column per criterion
     for j, c in enumerate(crits):

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections.abc import Iterator, Mapping
 from functools import cached_property
@@ -69,6 +70,7 @@ EVENT_FIELD = "events"
 KNOWN_FIELDS = NUMERIC_FIELDS | TEXT_FIELDS | LIST_FIELDS | {EVENT_FIELD}
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
+_CURRENCY = re.compile(r"[A-Z]{3}")
 
 
 def _is_custom(field: str) -> bool:
@@ -273,7 +275,11 @@ class PotentialConfig(BaseModel):
 
     field: str | None = Field(default="revenue_potential", description="Profile field read first.")
     rules: list[PotentialRule] = Field(default_factory=list)
-    currency: str = "EUR"
+    currency: str = Field(
+        default="EUR",
+        pattern=r"^[A-Z]{3}$",
+        description="Tier minimums on potential are in this currency; a CRM potential in another is converted.",
+    )
     unknown_blocks: bool = Field(
         default=False,
         description="When true an account with unknown potential cannot reach a tier with a minimum.",
@@ -342,6 +348,16 @@ class IcpConfig(BaseModel):
     )
     personas: dict[StakeholderRole, Persona] = Field(default_factory=dict)
 
+    @field_validator("fx_rates")
+    @classmethod
+    def _rates(cls, v: dict[str, float]) -> dict[str, float]:
+        for code, value in v.items():
+            if not _CURRENCY.fullmatch(code):
+                raise _LocatedError((code,), f"{code!r} is not a currency code: use three capital letters, e.g. USD")
+            if not (math.isfinite(value) and value > 0):
+                raise _LocatedError((code,), f"a rate must be a number above 0, not {value:g}")
+        return v
+
     @model_validator(mode="before")
     @classmethod
     def _fill_tiers(cls, data: Any) -> Any:
@@ -360,6 +376,10 @@ class IcpConfig(BaseModel):
             seen.add(cid)
         if not any(c.weight > 0 for c in self.criteria if c.kind is not CriterionKind.DISQUALIFIER):
             raise _LocatedError(("criteria",), "at least one non-disqualifier criterion needs a weight above 0")
+        if self.fx_rates and self.currency is None:
+            raise _LocatedError(
+                ("fx_rates",), "fx_rates are units of currency per unit of another currency: set currency too"
+            )
         kinds = {c.id: c.kind for c in self.criteria}
         for name in ("buying", "in_market"):
             for i, cid in enumerate(getattr(self.signals, name)):

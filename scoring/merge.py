@@ -8,6 +8,10 @@ confidence computed from independent agreement and recency (never from a model's
 
 CRM values count as one source with confidence 0.9 ("as entered"). Which origin wins is a
 policy: by default the CRM for firmographics and the newest extracted value for the rest.
+
+Money keeps its currency: $300M and ¥300M are different values, and when an extracted revenue
+wins, its currency becomes the profile's `currency` (the CRM's revenue potential keeps the CRM's,
+in `revenue_potential_currency`). `scoring.money` converts both before they are compared.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from scoring.domain import (
     ProfileValue,
     TriggerEvent,
 )
+from scoring.money import CURRENCY_FIELD, POTENTIAL_CURRENCY_FIELD
 from scoring.profiles import profile_from_account
 
 FIRMOGRAPHIC_FIELDS = frozenset(
@@ -91,6 +96,30 @@ def _scalar(fact: Fact) -> JsonValue:
     return v
 
 
+def _currency(fact: Fact) -> str | None:
+    """Returns the currency of a money fact ({"amount", "currency"}), upper-cased, or None."""
+    v = fact.value
+    if isinstance(v, dict) and "amount" in v:
+        cur = v.get("currency")
+        if isinstance(cur, str) and cur.strip():
+            return cur.strip().upper()
+    return None
+
+
+def _group_key(fact: Fact) -> str:
+    """Returns what two facts must share to state the same value: $300M and ¥300M are different."""
+    cur = _currency(fact)
+    key = _key(_scalar(fact))
+    return key if cur is None else f"{key} {cur}"
+
+
+def _code(pv: ProfileValue | None) -> str | None:
+    """Returns the currency code a profile value states, upper-cased, or None."""
+    if pv is None or not isinstance(pv.value, str) or not pv.value.strip():
+        return None
+    return pv.value.strip().upper()
+
+
 def _independent(facts: Sequence[Fact], clusters: dict[str, str]) -> int:
     """Counts independent sources: documents in the same near-duplicate cluster count once."""
     keys = set()
@@ -131,8 +160,10 @@ def merge_profile(
     for name, fs in by_field.items():
         if name in LIST_FIELDS:
             fields[name] = _merge_list(name, fs, fields.get(name), now=now, clusters=clusters)
+        elif name == "revenue":
+            fields.update(_merge_revenue(fs, fields, policy=policy, now=now, clusters=clusters))
         else:
-            fields[name] = _merge_scalar(name, fs, fields.get(name), policy=policy, now=now, clusters=clusters)
+            fields[name] = _merge_scalar(name, fs, fields.get(name), policy=policy, now=now, clusters=clusters)[0]
         if name == "technologies":
             cats = sorted(
                 {
@@ -148,6 +179,43 @@ def merge_profile(
     )
 
 
+def _merge_revenue(
+    facts: list[Fact],
+    fields: dict[str, ProfileValue],
+    *,
+    policy: MergePolicy,
+    now: datetime,
+    clusters: dict[str, str],
+) -> dict[str, ProfileValue]:
+    """Returns revenue and, when the chosen amount comes with its own currency, the currency fields.
+
+    The profile's `currency` is the currency of its revenue, so an extracted "$300 million" that
+    wins brings USD with it. The CRM's revenue potential stays in the CRM's currency: when that
+    is replaced, `revenue_potential_currency` keeps it (None when the CRM stated none).
+    """
+    crm_currency = _code(fields.get(CURRENCY_FIELD))
+    chosen, behind = _merge_scalar(
+        "revenue", facts, fields.get("revenue"), policy=policy, now=now, clusters=clusters, crm_currency=crm_currency
+    )
+    out = {"revenue": chosen}
+    stated = next((c for f in behind if (c := _currency(f)) is not None), None)
+    if stated is None or stated == crm_currency:
+        return out
+    out[CURRENCY_FIELD] = ProfileValue(
+        value=stated,
+        origin=behind[0].origin,
+        evidence=chosen.evidence,
+        fact_ids=chosen.fact_ids,
+        confidence=chosen.confidence,
+        conflicts=[crm_currency] if crm_currency else [],
+        observed_at=chosen.observed_at,
+    )
+    potential = fields.get("revenue_potential")
+    if potential is not None and potential.origin is Origin.CRM and POTENTIAL_CURRENCY_FIELD not in fields:
+        out[POTENTIAL_CURRENCY_FIELD] = ProfileValue(value=crm_currency, origin=Origin.CRM, confidence=0.9)
+    return out
+
+
 def _merge_scalar(
     name: str,
     facts: list[Fact],
@@ -156,10 +224,12 @@ def _merge_scalar(
     policy: MergePolicy,
     now: datetime,
     clusters: dict[str, str],
-) -> ProfileValue:
+    crm_currency: str | None = None,
+) -> tuple[ProfileValue, list[Fact]]:
+    """Returns the chosen value and the extracted facts behind it ([] when a CRM value beat them)."""
     groups: dict[str, list[Fact]] = defaultdict(list)
     for f in facts:
-        groups[_key(_scalar(f))].append(f)
+        groups[_group_key(f)].append(f)
 
     def newest(fs: list[Fact]) -> datetime:
         return max((_dated(f) or datetime.min.replace(tzinfo=now.tzinfo)) for f in fs)
@@ -181,9 +251,11 @@ def _merge_scalar(
         observed_at=newest(best),
     )
     if crm is None or crm.value is None:
-        return extracted
-    if _key(crm.value) == _key(value):
-        return crm.model_copy(
+        return extracted, best
+    stated = _currency(best[0])
+    same_currency = crm_currency is None or stated is None or crm_currency == stated
+    if _key(crm.value) == _key(value) and same_currency:
+        corroborated = crm.model_copy(
             update={
                 "evidence": extracted.evidence,
                 "fact_ids": extracted.fact_ids,
@@ -191,9 +263,10 @@ def _merge_scalar(
                 "conflicts": others,
             }
         )
+        return corroborated, best
     if policy.prefers_crm(name):
-        return crm.model_copy(update={"conflicts": [value, *others]})
-    return extracted.model_copy(update={"conflicts": [crm.value, *others]})
+        return crm.model_copy(update={"conflicts": [value, *others]}), []
+    return extracted.model_copy(update={"conflicts": [crm.value, *others]}), best
 
 
 def _merge_list(

@@ -26,7 +26,7 @@ from typing import assert_never
 from scoring.config import IcpConfig
 from scoring.domain import CriterionKind, Ledger, LedgerLine, Profile, Status
 from scoring.matchers import evaluate_criterion
-from scoring.money import in_currency
+from scoring.money import Currencies, convert_money
 from scoring.tiers import (
     CriterionState,
     assign_tier,
@@ -45,14 +45,24 @@ def score_account(
     as_of: date,
     scored_at: datetime,
     account_name: str | None = None,
+    next_tier: bool = True,
 ) -> Ledger:
-    """Scores one account's profile against an ICP and returns its ledger."""
-    profile = in_currency(profile, currency=config.currency, overrides=config.fx_rates)
+    """Scores one account's profile against an ICP and returns its ledger.
+
+    Revenue and revenue potential are first converted into the ICP's currencies. With
+    `next_tier=False` the "what moves it up" search is skipped and `Ledger.next_tier` is None
+    (validation scores thousands of deals and never shows it).
+    """
+    converted = convert_money(profile, currencies=Currencies.of(config))
+    profile = converted.profile
     lines: list[LedgerLine] = []
     for c in config.criteria:
         out = evaluate_criterion(c, profile, as_of=as_of)
         scoring = c.kind is not CriterionKind.DISQUALIFIER
         points = c.weight if scoring and out.status is Status.MET else 0.0
+        reason = out.reason or line_reason(c.describe(), out.status)
+        if out.status is Status.UNKNOWN and c.field in converted.reasons:
+            reason = converted.reasons[c.field]
         lines.append(
             LedgerLine(
                 id=c.id,
@@ -66,7 +76,7 @@ def score_account(
                 values=out.values,
                 evidence=out.evidence,
                 quotes=out.quotes,
-                reason=out.reason or line_reason(c.describe(), out.status),
+                reason=reason,
             )
         )
     states = [CriterionState(line.id, line.kind, line.weight, line.status) for line in lines]
@@ -92,7 +102,7 @@ def score_account(
         dealbreakers=list(inputs.dealbreakers),
         disqualified_by=list(inputs.disqualified_by),
         lines=lines,
-        next_tier=find_next_tier(states, inputs, tier, config=config),
+        next_tier=find_next_tier(states, inputs, tier, config=config) if next_tier else None,
     )
 
 

@@ -9,10 +9,13 @@ of resamples cheap for 100,000 opportunities.
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+
+from scoring.errors import ValidationDataError
 
 Z95 = 1.959963984540054
 GRID = 1001  # fit scores in tenths of a point: 0.0 .. 100.0
@@ -92,8 +95,19 @@ class Clustered:
         return auc_from_hist(pos, neg)
 
 
+def require_count(name: str, n: int) -> None:
+    """Raises ValidationDataError unless a resampling count is at least 1."""
+    try:
+        whole = operator.index(n)  # numpy integers too, but not 2.5
+    except TypeError:
+        whole = 0
+    if isinstance(n, bool) or whole < 1:
+        raise ValidationDataError(f"{name} must be a whole number of at least 1, not {n!r}")
+
+
 def bootstrap_auc(c: Clustered, *, n: int = 1000, seed: int = 7) -> tuple[float, float]:
     """Returns a 95% percentile interval of the AUC, resampling accounts."""
+    require_count("bootstrap resamples", n)
     rng = np.random.default_rng(seed)
     vals = np.empty(n)
     for i in range(n):
@@ -112,16 +126,26 @@ def permutation_p(c: Clustered, observed: float, *, n: int = 2000, seed: int = 1
     Each account's opportunities keep their outcomes; the account's (median) score moves to
     another account. The +1 correction keeps p above zero.
     """
+    return permutation_tails(c, observed, n=n, seed=seed)[0]
+
+
+def permutation_tails(c: Clustered, observed: float, *, n: int = 2000, seed: int = 11) -> tuple[float, float]:
+    """Returns both one-sided permutation p-values of the AUC: (higher scores win, higher scores lose).
+
+    One set of shuffles serves both tails, so asking whether a score ranks backwards costs nothing.
+    """
+    require_count("permutations", n)
     if math.isnan(observed) or c.n_accounts < 2:
-        return float("nan")
+        return float("nan"), float("nan")
     rng = np.random.default_rng(seed)
-    hits = 0
+    above = below = 0
     for _ in range(n):
         perm = rng.permutation(c.n_accounts)
         bins = c.account_bin[perm][c.cell_account]
-        if c.auc(bins=bins) >= observed - 1e-12:
-            hits += 1
-    return (hits + 1) / (n + 1)
+        shuffled = c.auc(bins=bins)
+        above += shuffled >= observed - 1e-12
+        below += shuffled <= observed + 1e-12
+    return (above + 1) / (n + 1), (below + 1) / (n + 1)
 
 
 def permutation_p_difference(
@@ -136,6 +160,7 @@ def permutation_p_difference(
 
     The unit is the account: which accounts have the status is shuffled, their deals stay theirs.
     """
+    require_count("permutations", n)
     status = np.asarray(status, dtype=bool)
     k = int(status.sum())
     m = len(status)

@@ -2,7 +2,8 @@
 
 Input is one row per closed opportunity with the fit, tier and criterion statuses its account
 had when the opportunity was created (as far as history allows). Every figure carries its
-sample size; the verdict says plainly when the evidence is weak.
+sample size; the verdict says plainly when the evidence is weak, and when the score ranks
+accounts backwards (higher fit, more losses).
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from scoring.stats import (
     Clustered,
     bootstrap_auc,
     fit_logistic,
-    permutation_p,
     permutation_p_difference,
+    permutation_tails,
     predict_logistic,
+    require_count,
     spearman,
     wilson_interval,
 )
@@ -142,11 +144,14 @@ class Overall(BaseModel):
     auc_ci_low: float | None
     auc_ci_high: float | None
     p_value: float | None
+    p_value_lower: float | None = Field(
+        default=None, description="One-sided p-value of the opposite question: do higher-fit accounts lose more?"
+    )
     permutations: int
     bootstrap: int
     unit: str = "account"
     band_trend: float | None = Field(description="Spearman correlation of band midpoint and win rate.")
-    evidence: str
+    evidence: str = Field(description="strong, weak, none, or inverted (higher-fit accounts lose more often).")
     verdict: str
 
 
@@ -332,13 +337,32 @@ def calibration(data: ValidationInput, *, bins: int = 10) -> tuple[list[Calibrat
 
 
 def verdict_for(
-    auc: float | None, ci: tuple[float | None, float | None], p: float | None, n_acc: int
+    auc: float | None,
+    ci: tuple[float | None, float | None],
+    p: float | None,
+    n_acc: int,
+    *,
+    p_lower: float | None = None,
 ) -> tuple[str, str]:
-    """Returns (evidence level, plain-language verdict)."""
+    """Returns (evidence level, plain-language verdict): strong, weak, none, or inverted.
+
+    `p` asks whether higher-fit accounts win more often, `p_lower` the opposite. A score whose
+    AUC interval lies below 0.5, or that the lower tail calls significant, ranks backwards, and
+    the verdict says so instead of calling it noise.
+    """
     if auc is None or p is None:
         return "none", "Not enough closed deals on both sides (won and lost) to judge the score."
     lo, hi = ci
-    span = f"AUC {auc:.3f} (95% interval {lo:.3f}–{hi:.3f}, resampling {n_acc} accounts), p = {p:.4f}"
+    interval = f"AUC {auc:.3f} (95% interval {lo:.3f}–{hi:.3f}, resampling {n_acc} accounts)"
+    backwards = hi is not None and hi < 0.5
+    if auc < 0.5 and (backwards or (p_lower is not None and p_lower < 0.01)):
+        tail = f", one-sided p = {p_lower:.4f} for a score this far below 0.5" if p_lower is not None else ""
+        return "inverted", (
+            f"The score ranks accounts backwards: {interval}{tail}. Higher-fit accounts lose more often than "
+            "lower-fit ones: the criteria point the wrong way. Do not prioritise by these tiers; review the "
+            "criteria below, starting with those that predict losses."
+        )
+    span = f"{interval}, p = {p:.4f}"
     if p < 0.01 and lo is not None and lo > 0.5:
         return "strong", f"The score separates wins from losses: {span}. Higher-fit accounts win more often."
     if p < 0.05:
@@ -365,7 +389,13 @@ def validate(
     leakage: dict[str, object] | None = None,
     notes: Sequence[str] = (),
 ) -> ValidationReport:
-    """Builds the validation report from closed opportunities."""
+    """Builds the validation report from closed opportunities.
+
+    Raises ValidationDataError when a count (permutations, bootstrap, min_sample) is under 1.
+    """
+    require_count("permutations", permutations)
+    require_count("bootstrap resamples", bootstrap)
+    require_count("min_sample", min_sample)
     n = len(data)
     wins = int(data.won.sum())
     base = wins / n if n else 0.0
@@ -383,12 +413,13 @@ def validate(
     auc_v: float | None = None
     ci: tuple[float | None, float | None] = (None, None)
     p: float | None = None
+    p_lower: float | None = None
     n_acc = len(np.unique(data.account)) if n else 0
     if 0 < wins < n:
         clustered = Clustered.build(data.fit, data.won, data.account)
         auc_v = clustered.auc()
         ci = bootstrap_auc(clustered, n=bootstrap)
-        p = permutation_p(clustered, auc_v, n=permutations)
+        p, p_lower = permutation_tails(clustered, auc_v, n=permutations)
     usable = [b for b in band_stats if b.n >= min_sample and b.win_rate is not None]
     trend = None
     if len(usable) >= 3:
@@ -396,7 +427,7 @@ def validate(
         rates = np.array([b.win_rate for b in usable], dtype=np.float64)
         t = spearman(mids, rates)
         trend = None if math.isnan(t) else t
-    evidence, verdict = verdict_for(auc_v, ci, p, n_acc)
+    evidence, verdict = verdict_for(auc_v, ci, p, n_acc, p_lower=p_lower)
     cal, brier = calibration(data)
     segs = None
     if data.acquisition_cost is not None and data.segment and any(s for s in data.segment):
@@ -427,6 +458,7 @@ def validate(
             auc_ci_low=ci[0],
             auc_ci_high=ci[1],
             p_value=p,
+            p_value_lower=p_lower,
             permutations=permutations,
             bootstrap=bootstrap,
             band_trend=trend,

@@ -20,7 +20,8 @@ from numpy.typing import NDArray
 
 from scoring.config import IcpConfig, load_icp_text
 from scoring.domain import CriterionKind, Status
-from scoring.stats import auc, cluster_robust_se, fit_logistic, wilson_interval
+from scoring.errors import ValidationDataError
+from scoring.stats import auc, cluster_robust_se, fit_logistic, require_count, wilson_interval
 from scoring.validation import DECILES, STATUS_CODES, ValidationInput
 
 Z_EVIDENT = 1.96
@@ -104,10 +105,19 @@ def propose_weights(
     min_sample: int = 30,
     today: date | None = None,
 ) -> WeightProposal:
-    """Learns weights on the older deals and compares old and new weights on the newer ones."""
+    """Learns weights on the older deals and compares old and new weights on the newer ones.
+
+    Raises ValidationDataError when there are too few closed deals or an option is out of range.
+    """
+    require_count("min_sample", min_sample)
+    if not 0 < train_share < 1:
+        raise ValidationDataError(f"train_share must be between 0 and 1 (exclusive), not {train_share:g}")
     n = len(data)
     if n < 2 * min_sample:
-        raise ValueError(f"{n} closed deals are too few to learn weights (need at least {2 * min_sample})")
+        raise ValidationDataError(
+            f"{n} closed deals are too few to learn weights (need at least {2 * min_sample}): "
+            "import more won and lost opportunities, or lower min_sample"
+        )
     order = sorted(range(n), key=lambda i: (data.closed[i] or date.min, i))
     cut = round(n * train_share)
     train_idx, test_idx = np.array(order[:cut]), np.array(order[cut:])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from scoring.domain import Account, EventType, Evidence, Fact, FactKind, Origin
 from scoring.merge import MergePolicy, dedupe_events, materiality, merge_profile
 
@@ -125,3 +127,101 @@ def test_events_make_the_account_monitored_only_when_told() -> None:
     acct = Account(id=1, name="Acme")
     assert merge_profile(acct, [], now=NOW).monitored is False
     assert merge_profile(acct, [], now=NOW, monitored=True).monitored is True
+
+
+# --- money: extracted revenue keeps its own currency ---------------------------------------------
+
+
+def _money(amount: float, currency: str, doc: str, *, days_ago: int = 10) -> Fact:
+    return _fact("revenue", {"amount": amount, "currency": currency}, doc, days_ago=days_ago)
+
+
+@pytest.mark.parametrize(
+    ("account", "facts", "revenue", "currency", "conflicts", "potential_currency"),
+    [
+        pytest.param(  # the CRM states a currency but no revenue: the dollars win and bring USD
+            Account(id=1, name="A", currency="JPY", revenue_potential=150e6),
+            [_money(300e6, "USD", "d1")],
+            300e6,
+            "USD",
+            ["JPY"],
+            "JPY",
+            id="extracted-wins-under-another-crm-currency",
+        ),
+        pytest.param(
+            Account(id=1, name="A"),
+            [_money(300e6, "usd", "d1")],
+            300e6,
+            "USD",
+            [],
+            None,
+            id="no-crm-currency",
+        ),
+        pytest.param(  # no CRM currency, but a CRM potential: it keeps stating none
+            Account(id=1, name="A", revenue_potential=2e6),
+            [_money(300e6, "USD", "d1")],
+            300e6,
+            "USD",
+            [],
+            "(none stated)",
+            id="crm-potential-without-currency",
+        ),
+        pytest.param(  # ¥300M in the CRM and $300M in a page are different figures: the CRM wins both
+            Account(id=1, name="A", revenue=300e6, currency="JPY"),
+            [_money(300e6, "USD", "d1")],
+            300e6,
+            "JPY",
+            [],
+            None,
+            id="crm-wins-with-its-currency",
+        ),
+        pytest.param(
+            Account(id=1, name="A", revenue=300e6, currency="USD"),
+            [_money(300e6, "USD", "d1")],
+            300e6,
+            "USD",
+            [],
+            None,
+            id="agreement-keeps-the-crm-currency",
+        ),
+        pytest.param(  # the same amount in two currencies is two values; the newest extracted one wins
+            Account(id=1, name="A", currency="EUR"),
+            [_money(300e6, "GBP", "d1", days_ago=40), _money(300e6, "USD", "d2", days_ago=10)],
+            300e6,
+            "USD",
+            ["EUR"],
+            None,
+            id="same-amount-other-currency",
+        ),
+    ],
+)
+def test_extracted_revenue_brings_its_currency_into_the_profile(
+    account: Account,
+    facts: list[Fact],
+    revenue: float,
+    currency: str,
+    conflicts: list[str],
+    potential_currency: str | None,
+) -> None:
+    prof = merge_profile(account, facts, now=NOW)
+    assert prof.value("revenue") == revenue
+    assert prof.value("currency") == currency
+    assert prof.fields["currency"].conflicts == conflicts
+    if potential_currency is None:
+        assert "revenue_potential_currency" not in prof.fields
+    else:
+        want = None if potential_currency == "(none stated)" else potential_currency
+        assert prof.fields["revenue_potential_currency"].value == want
+        assert prof.value("revenue_potential") == account.revenue_potential
+
+
+def test_a_crm_revenue_and_an_extracted_one_in_another_currency_do_not_corroborate() -> None:
+    acct = Account(id=1, name="A", revenue=300e6, currency="JPY")
+    prof = merge_profile(acct, [_money(300e6, "USD", "d1")], now=NOW)
+    pv = prof.fields["revenue"]
+    assert pv.origin is Origin.CRM
+    assert pv.fact_ids == [] and pv.evidence == []
+    assert pv.conflicts == [300e6]
+    same = merge_profile(acct, [_money(300e6, "JPY", "d1")], now=NOW).fields["revenue"]
+    assert same.fact_ids == ["d1-revenue-{'amount': 300000000.0, 'currency': 'JPY'}"]
+    assert same.confidence > pv.confidence

@@ -48,7 +48,7 @@ def _assert_agrees(
     profiles: list[Profile], config: IcpConfig, as_of: date, scored_at: datetime, *, bitsets: bool = True
 ) -> tuple[ColumnarLedger, list[Ledger]]:
     """Asserts that arrays and materialised ledgers equal score_account's, account by account."""
-    table = AccountTable.from_profiles(profiles, bitsets=bitsets)
+    table = AccountTable.from_profiles(profiles, config=config, bitsets=bitsets)
     scored = score_columns(table, config=config, as_of=as_of, scored_at=scored_at)
     ledgers = [score_account(p, config=config, as_of=as_of, scored_at=scored_at) for p in profiles]
     for i, want in enumerate(ledgers):
@@ -116,7 +116,7 @@ def test_rescoring_the_same_table_with_new_weights_agrees(
     scored_at: datetime,
 ) -> None:
     profiles = random_profiles(200, 4)
-    table = AccountTable.from_profiles(profiles)
+    table = AccountTable.from_profiles(profiles, config=all_matchers_icp)
     rng = random.Random(4)
     crits = [
         c
@@ -167,7 +167,9 @@ def test_values_are_reduced_to_what_the_columns_know(
         {"industry": " Software ", "technologies": ["SAP", "Slack"], "revenue": "2,000,000", "parent_company": ""},
         events=[make_event("funding", 3), make_event("ipo", 40)],
     )
-    got = score_columns(AccountTable.from_profiles([profile]), config=all_matchers_icp, as_of=as_of).ledger(0)
+    got = score_columns(
+        AccountTable.from_profiles([profile], config=all_matchers_icp), config=all_matchers_icp, as_of=as_of
+    ).ledger(0)
     assert got.line("industry_fit").values == ["software"]
     assert got.line("erp").values == [["sap", "slack"]]
     assert got.line("revenue_band").values == [2_000_000.0]
@@ -223,7 +225,9 @@ def test_table_built_from_arrays_scores_like_the_same_profiles(
         make_profile({"technologies": ["Slack"], "industry": "Gambling"}, monitored=True),  # revenue inf: no data
     ]
     fast = score_columns(_fast_table(), config=all_matchers_icp, as_of=as_of)
-    slow = score_columns(AccountTable.from_profiles(profiles), config=all_matchers_icp, as_of=as_of)
+    slow = score_columns(
+        AccountTable.from_profiles(profiles, config=all_matchers_icp), config=all_matchers_icp, as_of=as_of
+    )
     assert fast.status.tolist() == slow.status.tolist()
     assert fast.fit.tolist() == slow.fit.tolist()
     assert fast.tier.tolist() == slow.tier.tolist()
@@ -290,7 +294,9 @@ def test_tier_counts_add_up(
     all_matchers_icp: IcpConfig, random_profiles: Callable[[int, int], list[Profile]], as_of: date
 ) -> None:
     profiles = random_profiles(300, 5)
-    scored = score_columns(AccountTable.from_profiles(profiles), config=all_matchers_icp, as_of=as_of)
+    scored = score_columns(
+        AccountTable.from_profiles(profiles, config=all_matchers_icp), config=all_matchers_icp, as_of=as_of
+    )
     counts = scored.tier_counts()
     assert sum(counts.values()) == 300
     assert counts == Counter(scored.tier_of(i) for i in range(300)) | {t: 0 for t in Tier if t not in counts}
@@ -301,7 +307,9 @@ def test_the_one_criterion_scored_by_columns(
 ) -> None:
     cfg = one_criterion_icp("custom.partner", "{equals: true}")
     rows = [{"custom.partner": v} for v in (True, "yes", 1, 1.0, "maybe", "", None, False)] + [{}]
-    scored = score_columns(AccountTable.from_profiles([make_profile(r) for r in rows]), config=cfg, as_of=as_of)
+    scored = score_columns(
+        AccountTable.from_profiles([make_profile(r) for r in rows], config=cfg), config=cfg, as_of=as_of
+    )
     assert [scored.status_of(i, "probe") for i in range(len(rows))] == [
         Status.MET, Status.MET, Status.MET, Status.MET, Status.UNMET,
         Status.UNKNOWN, Status.UNKNOWN, Status.UNMET, Status.UNKNOWN,

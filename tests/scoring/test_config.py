@@ -172,6 +172,48 @@ def test_describe_mentions_every_criterion(name: str, fixtures_dir: Path) -> Non
             "threshold: 50\n", "threshold: 95\n", "<icp>:3: threshold:", "below the threshold", id="threshold"
         ),
         pytest.param("criteria:\n", "criteria: [\n", "<icp>:", "not valid YAML", id="bad-yaml"),
+        pytest.param(
+            "threshold: 50\n",
+            "threshold: 50\ncurrency: EUR\nfx_rates: {usd: 2.0}\n",
+            "<icp>:5: fx_rates.usd:",
+            "'usd' is not a currency code: use three capital letters",
+            id="fx-rate-lowercase-code",
+        ),
+        pytest.param(
+            "threshold: 50\n",
+            "threshold: 50\ncurrency: EUR\nfx_rates: {USD: 0}\n",
+            "<icp>:5: fx_rates.USD:",
+            "a rate must be a number above 0, not 0",
+            id="fx-rate-zero",
+        ),
+        pytest.param(
+            "threshold: 50\n",
+            "threshold: 50\ncurrency: EUR\nfx_rates: {USD: -0.9}\n",
+            "<icp>:5: fx_rates.USD:",
+            "above 0, not -0.9",
+            id="fx-rate-negative",
+        ),
+        pytest.param(
+            "threshold: 50\n",
+            "threshold: 50\ncurrency: EUR\nfx_rates: {USD: .inf}\n",
+            "<icp>:5: fx_rates.USD:",
+            "above 0, not inf",
+            id="fx-rate-infinite",
+        ),
+        pytest.param(
+            "threshold: 50\n",
+            "threshold: 50\nfx_rates: {USD: 0.9}\n",
+            "<icp>:4: fx_rates:",
+            "set currency too",
+            id="fx-rates-without-currency",
+        ),
+        pytest.param(
+            "personas:",
+            "potential: {currency: euro}\npersonas:",
+            "<icp>:34: potential.currency:",
+            "should match pattern",
+            id="potential-currency-code",
+        ),
     ],
 )
 def test_error_names_line_and_key(old: str, new: str, where: str, fragment: str) -> None:

@@ -379,3 +379,19 @@ def test_profile_from_account_carries_events_and_monitoring(
     profile = profile_from_account(Account(name="Acme"), events=events, monitored=monitored)
     ledger = score_account(profile, config=default_icp, as_of=as_of, scored_at=scored_at)
     assert ledger.line("expansion_recent").status is expected
+
+
+def test_the_next_tier_search_can_be_skipped_without_changing_anything_else(
+    all_matchers_icp: IcpConfig,
+    random_profiles: Callable[[int, int], list[Profile]],
+    as_of: date,
+    scored_at: datetime,
+) -> None:
+    profiles = random_profiles(60, 11)
+    full = [score_account(p, config=all_matchers_icp, as_of=as_of, scored_at=scored_at) for p in profiles]
+    quick = [
+        score_account(p, config=all_matchers_icp, as_of=as_of, scored_at=scored_at, next_tier=False) for p in profiles
+    ]
+    assert any(lg.next_tier is not None for lg in full)
+    assert all(lg.next_tier is None for lg in quick)
+    assert [lg.model_copy(update={"next_tier": None}) for lg in full] == quick
