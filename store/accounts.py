@@ -6,13 +6,13 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from scoring.domain import Account
 from store.db import utcnow
 from store.errors import NotFound, StoreError
-from store.models import AccountRow
+from store.models import AccountRow, WorkspaceRow
 
 _UPDATABLE = (
     "name",
@@ -48,12 +48,26 @@ def name_key(name: str) -> str:
 
 @dataclass
 class UpsertCounts:
-    """How an import changed the accounts table."""
+    """How an import changed the accounts table; `rejected` holds (item index, reason) pairs."""
 
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     ids: list[int] = field(default_factory=list)
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+
+
+def lock_workspace(session: Session, workspace: str) -> None:
+    """Takes the workspace's write lock until the transaction ends, so read-then-insert cannot race.
+
+    A no-op UPDATE of the workspace row: SQLite takes its single write lock at the first write (and
+    this process's writer queue at the first ORM write), PostgreSQL locks the row; a second import
+    of the same workspace waits here and then reads what the first one stored.
+    """
+    session.execute(
+        update(WorkspaceRow).where(WorkspaceRow.id == workspace).values(name=WorkspaceRow.name),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def account_from_row(row: AccountRow) -> Account:
@@ -85,26 +99,22 @@ def upsert_accounts(
     workspace: str,
     items: Iterable[tuple[Account, frozenset[str]]],
 ) -> UpsertCounts:
-    """Inserts or updates accounts, matching by CRM id, then domain, then name; returns the counts."""
+    """Inserts or updates accounts, matching by CRM id, then domain, then name; returns the counts.
+
+    An item whose domain or CRM id belongs to another stored account is rejected (its index and the
+    reason are in `rejected`) and the other items still land.
+    """
+    lock_workspace(session, workspace)
     rows = list(session.scalars(select(AccountRow).where(AccountRow.workspace_id == workspace)))
-    by_crm = {r.crm_id: r for r in rows if r.crm_id}
-    by_domain = {r.domain: r for r in rows if r.domain}
-    by_name: dict[str, AccountRow] = {}
-    for r in rows:
-        by_name.setdefault(r.name_key, r)
+    keys = _Keys(rows)
     counts = UpsertCounts()
     now = utcnow()
-    for account, known_empty in items:
-        row = None
-        if account.crm_id and account.crm_id in by_crm:
-            row = by_crm[account.crm_id]
-        elif account.domain and account.domain in by_domain:
-            row = by_domain[account.domain]
-        else:
-            cand = by_name.get(name_key(account.name))
-            # a name match only stands in when it cannot contradict a stronger key
-            if cand is not None and not (account.domain and cand.domain) and not (account.crm_id and cand.crm_id):
-                row = cand
+    for index, (account, known_empty) in enumerate(items):
+        row = keys.match(account)
+        conflict = keys.conflict(account, row)
+        if conflict is not None:
+            counts.rejected.append((index, conflict))
+            continue
         if row is None:
             row = AccountRow(
                 workspace_id=workspace,
@@ -122,19 +132,67 @@ def upsert_accounts(
             session.flush()
             counts.created += 1
         else:
+            before = (row.crm_id, row.domain)
             changed = _apply(row, account, known_empty)
             if changed:
                 row.updated_at = now
                 counts.updated += 1
             else:
                 counts.unchanged += 1
+            if (row.crm_id, row.domain) != before:
+                keys.forget(row, *before)
+                # a freed key may be taken by the next item: write this change first, or the
+                # database would see both rows holding it within one flush
+                session.flush()
         counts.ids.append(row.id)
-        if row.crm_id:
-            by_crm[row.crm_id] = row
-        if row.domain:
-            by_domain[row.domain] = row
-        by_name.setdefault(row.name_key, row)
+        keys.remember(row)
     return counts
+
+
+class _Keys:
+    """The workspace's accounts by CRM id, domain and name key, kept current during an upsert."""
+
+    def __init__(self, rows: list[AccountRow]) -> None:
+        self.by_crm = {r.crm_id: r for r in rows if r.crm_id}
+        self.by_domain = {r.domain: r for r in rows if r.domain}
+        self.by_name: dict[str, AccountRow] = {}
+        for r in rows:
+            self.by_name.setdefault(r.name_key, r)
+
+    def match(self, account: Account) -> AccountRow | None:
+        if account.crm_id and account.crm_id in self.by_crm:
+            return self.by_crm[account.crm_id]
+        if account.domain and account.domain in self.by_domain:
+            return self.by_domain[account.domain]
+        cand = self.by_name.get(name_key(account.name))
+        # a name match only stands in when it cannot contradict a stronger key
+        if cand is not None and not (account.domain and cand.domain) and not (account.crm_id and cand.crm_id):
+            return cand
+        return None
+
+    def conflict(self, account: Account, row: AccountRow | None) -> str | None:
+        # only the domain can clash: an item whose CRM id is known matches the account holding it
+        other = self.by_domain.get(account.domain) if account.domain else None
+        if other is None or other is row:
+            return None
+        crm = f", CRM id {other.crm_id}" if other.crm_id else ""
+        return (
+            f"domain {account.domain!r} already belongs to another account, {other.name} (id {other.id}{crm}); "
+            "row skipped: correct the export or that account first"
+        )
+
+    def forget(self, row: AccountRow, crm_id: str | None, domain: str | None) -> None:
+        if crm_id and self.by_crm.get(crm_id) is row and row.crm_id != crm_id:
+            del self.by_crm[crm_id]
+        if domain and self.by_domain.get(domain) is row and row.domain != domain:
+            del self.by_domain[domain]
+
+    def remember(self, row: AccountRow) -> None:
+        if row.crm_id:
+            self.by_crm[row.crm_id] = row
+        if row.domain:
+            self.by_domain[row.domain] = row
+        self.by_name.setdefault(row.name_key, row)
 
 
 def _apply(row: AccountRow, account: Account, known_empty: frozenset[str]) -> bool:
@@ -211,6 +269,25 @@ def list_accounts(session: Session, workspace: str, *, ids: Sequence[int] | None
     if ids is not None:
         stmt = stmt.where(AccountRow.id.in_(list(ids)))
     return list(session.scalars(stmt.order_by(AccountRow.name_key, AccountRow.id)))
+
+
+def list_account_ids(session: Session, workspace: str, *, ids: Sequence[int] | None = None) -> list[int]:
+    """Returns the ids of the workspace's accounts (optionally only those among `ids`) in name order."""
+    base = select(AccountRow.name_key, AccountRow.id).where(AccountRow.workspace_id == workspace)
+    if ids is None:
+        return list(
+            session.scalars(
+                select(AccountRow.id)
+                .where(AccountRow.workspace_id == workspace)
+                .order_by(AccountRow.name_key, AccountRow.id)
+            )
+        )
+    wanted = list(dict.fromkeys(ids))
+    found: list[tuple[str, int]] = []
+    # in chunks: SQLite caps the number of bound parameters in one statement
+    for start in range(0, len(wanted), 500):
+        found.extend(session.execute(base.where(AccountRow.id.in_(wanted[start : start + 500]))).tuples())
+    return [account_id for _, account_id in sorted(found)]
 
 
 def count_accounts(session: Session, workspace: str) -> int:

@@ -58,39 +58,43 @@ def person_key(name: str) -> str:
     return " ".join(words)
 
 
-def _account_index(session: Session, workspace: str) -> tuple[dict[str, int], dict[str, int], dict[str, list[int]]]:
-    rows = session.execute(
-        select(AccountRow.id, AccountRow.crm_id, AccountRow.domain, AccountRow.name_key).where(
-            AccountRow.workspace_id == workspace
-        )
-    ).tuples()
-    by_crm: dict[str, int] = {}
-    by_domain: dict[str, int] = {}
-    by_name: dict[str, list[int]] = {}
-    for account_id, crm_id, domain, key in rows:
-        if crm_id:
-            by_crm[crm_id] = account_id
-        if domain:
-            by_domain[domain] = account_id
-        by_name.setdefault(key, []).append(account_id)
-    return by_crm, by_domain, by_name
+class AccountResolver:
+    """Finds the account a CRM row names: CRM id, then domain, then a name that only one account has.
 
+    `resolve` returns the account id, or a message saying why no account was chosen (unknown, or a
+    name several accounts share); contacts and opportunities report that message as is.
+    """
 
-def _resolve(
-    ref: AccountRef, by_crm: dict[str, int], by_domain: dict[str, int], by_name: dict[str, list[int]]
-) -> int | str:
-    if ref.crm_id and ref.crm_id in by_crm:
-        return by_crm[ref.crm_id]
-    if ref.domain and ref.domain in by_domain:
-        return by_domain[ref.domain]
-    if ref.name:
-        ids = by_name.get(name_key(ref.name), [])
-        if len(ids) == 1:
-            return ids[0]
-        if len(ids) > 1:
-            return f"account name {ref.name!r} matches {len(ids)} accounts; give its CRM id or domain"
-    named = ref.crm_id or ref.domain or ref.name
-    return f"no account {named!r} in this workspace; import the accounts first"
+    def __init__(self, session: Session, workspace: str) -> None:
+        rows = session.execute(
+            select(AccountRow.id, AccountRow.crm_id, AccountRow.domain, AccountRow.name_key).where(
+                AccountRow.workspace_id == workspace
+            )
+        ).tuples()
+        self.by_crm: dict[str, int] = {}
+        self.by_domain: dict[str, int] = {}
+        self.by_name: dict[str, list[int]] = {}
+        for account_id, crm_id, domain, key in rows:
+            if crm_id:
+                self.by_crm[crm_id] = account_id
+            if domain:
+                self.by_domain[domain] = account_id
+            self.by_name.setdefault(key, []).append(account_id)
+
+    def resolve(self, ref: AccountRef) -> int | str:
+        """Returns the id of the account a reference names, or why there is none."""
+        if ref.crm_id and ref.crm_id in self.by_crm:
+            return self.by_crm[ref.crm_id]
+        if ref.domain and ref.domain in self.by_domain:
+            return self.by_domain[ref.domain]
+        if ref.name:
+            ids = self.by_name.get(name_key(ref.name), [])
+            if len(ids) == 1:
+                return ids[0]
+            if len(ids) > 1:
+                return f"account name {ref.name!r} matches {len(ids)} accounts; give its CRM id or domain"
+        named = ref.crm_id or ref.domain or ref.name
+        return f"no account {named!r} in this workspace; import the accounts first"
 
 
 def _evidence_json(person: Stakeholder) -> list[dict[str, Any]]:
@@ -158,11 +162,11 @@ def import_contacts(
     session: Session, workspace: str, contacts: Iterable[ParsedContact], *, now: datetime | None = None
 ) -> ContactImport:
     """Stores parsed CRM contacts (origin crm) under their accounts; rows naming no known account are reported."""
-    by_crm, by_domain, by_name = _account_index(session, workspace)
+    resolver = AccountResolver(session, workspace)
     pairs: list[tuple[int, Stakeholder]] = []
     unmatched: list[tuple[int, str]] = []
     for parsed in contacts:
-        target = _resolve(parsed.account, by_crm, by_domain, by_name)
+        target = resolver.resolve(parsed.account)
         if isinstance(target, str):
             unmatched.append((parsed.row, target))
             continue
@@ -206,6 +210,7 @@ def list_contacts(session: Session, workspace: str, account_id: int) -> list[Sta
 
 
 __all__ = [
+    "AccountResolver",
     "ContactImport",
     "contact_from_row",
     "import_contacts",

@@ -8,14 +8,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scoring.config import IcpConfig, builtin_icp_text, load_icp_text
+from store.accounts import lock_workspace
 from store.db import utcnow
-from store.errors import NotFound
+from store.errors import NotFound, StoreError
 from store.models import IcpVersionRow
+
+MIN_VERSION_PREFIX = 4  # shorter prefixes (even "") would pick an arbitrary version
+
+
+class AmbiguousIcpVersion(StoreError):
+    """A version prefix matches several stored ICP versions."""
 
 
 def register_icp(session: Session, workspace: str, yaml_text: str, *, source: str) -> IcpVersionRow:
-    """Stores an ICP version (validated) unless the same version is already stored; returns its row."""
+    """Stores an ICP version (validated) and returns its row.
+
+    The version hashes only what affects scores, so a file that differs in personas or descriptions
+    has the same version: its text and source replace the stored ones, and stored scores stay valid.
+    """
     cfg = load_icp_text(yaml_text, source=source)
+    lock_workspace(session, workspace)
     row = session.scalar(
         select(IcpVersionRow).where(IcpVersionRow.workspace_id == workspace, IcpVersionRow.version == cfg.version)
     )
@@ -31,15 +43,31 @@ def register_icp(session: Session, workspace: str, yaml_text: str, *, source: st
         )
         session.add(row)
         session.flush()
+    elif row.yaml != yaml_text:
+        row.yaml = yaml_text
+        row.source = source
+        row.name = cfg.name
     return row
 
 
 def apply_icp(session: Session, workspace: str, version: str) -> IcpVersionRow:
-    """Makes a stored version the active ICP of a workspace."""
+    """Makes a stored version the active ICP of a workspace: the full version or a unique prefix of 4+ characters."""
     rows = list(session.scalars(select(IcpVersionRow).where(IcpVersionRow.workspace_id == workspace)))
-    target = next((r for r in rows if r.version == version or r.version.startswith(version)), None)
+    wanted = version.strip()
+    target = next((r for r in rows if r.version == wanted), None)
     if target is None:
-        raise NotFound(f"no ICP version {version!r} in workspace {workspace!r}")
+        if len(wanted) < MIN_VERSION_PREFIX:
+            raise NotFound(
+                f"no ICP version {wanted!r} in workspace {workspace!r}; "
+                f"give the version or at least {MIN_VERSION_PREFIX} of its first characters (icp config list)"
+            )
+        matches = [r for r in rows if r.version.startswith(wanted)]
+        if not matches:
+            raise NotFound(f"no ICP version {wanted!r} in workspace {workspace!r} (icp config list)")
+        if len(matches) > 1:
+            names = ", ".join(sorted(r.version for r in matches))
+            raise AmbiguousIcpVersion(f"{wanted!r} starts {len(matches)} ICP versions ({names}); give more characters")
+        target = matches[0]
     for r in rows:
         r.active = r is target
     target.applied_at = utcnow()
@@ -48,7 +76,7 @@ def apply_icp(session: Session, workspace: str, version: str) -> IcpVersionRow:
 
 @lru_cache(maxsize=64)
 def _parsed(yaml_text: str, source: str) -> IcpConfig:
-    # ICPs are immutable once stored (the version is their content hash), so parsing once is safe
+    # keyed by the text itself: an edited persona or description stored under the same version parses anew
     return load_icp_text(yaml_text, source=source)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, case, delete, func, select
+from sqlalchemy.orm import Session, defer
 
 from scoring.domain import Ledger, Tier
 from scoring.explain import explain_ledger
@@ -86,6 +86,19 @@ def get_ledger(session: Session, workspace: str, account_id: int) -> Ledger | No
     return None if row is None else Ledger.model_validate(row.ledger)
 
 
+def _conditions(
+    workspace: str, *, tiers: Sequence[Tier] | None, min_fit: float | None, max_fit: float | None
+) -> list[ColumnElement[bool]]:
+    conds = [AccountRow.workspace_id == workspace, ScoreRow.workspace_id == workspace]
+    if tiers:
+        conds.append(ScoreRow.tier.in_([t.value for t in tiers]))
+    if min_fit is not None:
+        conds.append(ScoreRow.fit >= min_fit)
+    if max_fit is not None:
+        conds.append(ScoreRow.fit <= max_fit)
+    return conds
+
+
 def list_scores(
     session: Session,
     workspace: str,
@@ -95,23 +108,45 @@ def list_scores(
     max_fit: float | None = None,
     limit: int | None = None,
     offset: int = 0,
+    with_ledger: bool = False,
 ) -> list[tuple[AccountRow, ScoreRow]]:
-    """Returns scored accounts best first (tier, then fit), with optional filters."""
+    """Returns scored accounts best first (tier, then fit, then name), with optional filters, paged in SQL.
+
+    The ledger JSON is loaded only `with_ledger`; otherwise reading `ScoreRow.ledger` costs a query
+    per row, and fails once the session is closed.
+    """
+    rank = case({t.value: t.rank for t in Tier}, value=ScoreRow.tier, else_=len(Tier) + 1)
     stmt = (
         select(AccountRow, ScoreRow)
         .join(ScoreRow, ScoreRow.account_id == AccountRow.id)
-        .where(AccountRow.workspace_id == workspace, ScoreRow.workspace_id == workspace)
+        .where(*_conditions(workspace, tiers=tiers, min_fit=min_fit, max_fit=max_fit))
     )
-    if tiers:
-        stmt = stmt.where(ScoreRow.tier.in_([t.value for t in tiers]))
-    if min_fit is not None:
-        stmt = stmt.where(ScoreRow.fit >= min_fit)
-    if max_fit is not None:
-        stmt = stmt.where(ScoreRow.fit <= max_fit)
-    rows = [(a, s) for a, s in session.execute(stmt).tuples()]
-    rows.sort(key=lambda pair: (Tier(pair[1].tier).rank, -pair[1].fit, pair[0].name_key, pair[0].id))
-    end = None if limit is None else offset + limit
-    return rows[offset:end]
+    stmt = stmt.order_by(rank, ScoreRow.fit.desc(), AccountRow.name_key, AccountRow.id)
+    if not with_ledger:
+        stmt = stmt.options(defer(ScoreRow.ledger))
+    if offset:
+        stmt = stmt.offset(offset)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [(a, sc) for a, sc in session.execute(stmt).tuples()]
+
+
+def count_scores(
+    session: Session,
+    workspace: str,
+    *,
+    tiers: Sequence[Tier] | None = None,
+    min_fit: float | None = None,
+    max_fit: float | None = None,
+) -> int:
+    """Returns how many scored accounts `list_scores` would return without a limit."""
+    stmt = (
+        select(func.count())
+        .select_from(AccountRow)
+        .join(ScoreRow, ScoreRow.account_id == AccountRow.id)
+        .where(*_conditions(workspace, tiers=tiers, min_fit=min_fit, max_fit=max_fit))
+    )
+    return int(session.scalar(stmt) or 0)
 
 
 def tier_history(session: Session, workspace: str, account_id: int) -> list[ScoreHistoryRow]:

@@ -8,7 +8,18 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from api.cli.common import Format, cli_errors, out, parse_mapping, print_csv, print_json, services
+from api.cli.common import (
+    Format,
+    cli_errors,
+    out,
+    parse_mapping,
+    plain,
+    print_csv,
+    print_json,
+    print_row_notes,
+    row_number,
+    services,
+)
 from api.ops.accounts import ImportReport, import_accounts
 from store.accounts import account_from_row, find_account, list_accounts
 from store.scores import get_ledger
@@ -49,14 +60,15 @@ def render_import(report: ImportReport) -> None:
     out.print(
         f"{report.source}{preset}: {report.rows_read} rows read, {report.landed} landed "
         f"({report.created} new, {report.updated} updated, {report.unchanged} unchanged), "
-        f"{len(report.rejected)} rejected."
+        f"{len(report.rejected)} rejected.",
+        markup=False,
     )
-    for r in report.rejected[:20]:
-        out.print(f"  row {r['row']}: {r['reason']}", markup=False)
-    if len(report.rejected) > 20:
-        out.print(f"  … and {len(report.rejected) - 20} more (use --format json for all)")
-    for w in report.warnings[:10]:
-        out.print(f"  warning, row {w['row']}: {w['reason']}", markup=False)
+    print_row_notes([(None, row_number(r["row"]), str(r["reason"])) for r in report.rejected], limit=20)
+    print_row_notes([("warning", row_number(w["row"]), str(w["reason"])) for w in report.warnings], limit=10)
+    if report.opportunities_linked:
+        out.print(
+            f"  {report.opportunities_linked} deals imported earlier are now linked to their accounts.", markup=False
+        )
     if report.unmapped_columns:
         out.print(f"  kept as custom fields: {', '.join(report.unmapped_columns)}", markup=False)
 
@@ -81,7 +93,7 @@ def list_cmd(
         return
     table = Table(*cols, title=f"{len(rows)} accounts")
     for r in rows:
-        table.add_row(*[_cell(r.get(c)) for c in cols])
+        table.add_row(*[plain(_cell(r.get(c))) for c in cols])
     out.print(table)
 
 
@@ -106,10 +118,10 @@ def show_cmd(
     if fmt is Format.JSON:
         print_json(data)
         return
-    table = Table("field", "value", title=acct.name, show_header=False)
+    table = Table("field", "value", title=plain(acct.name), show_header=False)
     for k, v in data.items():
         if v not in (None, [], {}):
-            table.add_row(k, _cell(v))
+            table.add_row(plain(k), plain(_cell(v)))
     out.print(table)
 
 

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from agent.answers import Answer
-from api.cli.common import Format, cli_errors, fail, out, print_json, services
+from api.cli.common import Format, cli_errors, fail, out, print_json, print_row_notes, row_number, services
 from api.ops import answers as ops
 
 contacts_app = typer.Typer(help="Import contacts for stakeholder maps.", no_args_is_help=True)
@@ -143,8 +143,10 @@ def contacts_import_cmd(
         f"{len(rep.rejected)} rejected, {len(rep.unmatched)} naming no known account.",
         markup=False,
     )
-    for r in [*rep.rejected, *rep.unmatched][:20]:
-        out.print(f"  row {r['row']}: {r.get('reason') or 'account not found: ' + str(r.get('account'))}", markup=False)
+    notes = [(None, row_number(r["row"]), str(r["reason"])) for r in rep.rejected]
+    # the account resolver's message says what was wrong (unknown, or a name several accounts share)
+    notes += [(None, row_number(r["row"]), str(r["account"])) for r in rep.unmatched]
+    print_row_notes(notes, limit=20)
 
 
 def register(app: typer.Typer) -> None:

@@ -13,6 +13,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from api.services import Services
 
@@ -59,14 +60,19 @@ def print_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> None:
     sys.stdout.write(buf.getvalue())
 
 
+def plain(value: object) -> Text:
+    """Returns a table cell or line that shows data as it is: brackets in CRM names are no markup."""
+    return Text("" if value is None else str(value))
+
+
 def fail(message: str, *, code: int = 1) -> typer.Exit:
     """Prints an error to stderr and returns the exit to raise."""
-    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    err.print(Text.assemble(("error:", "bold red"), " ", message), highlight=False)
     return typer.Exit(code)
 
 
 def cli_errors(fn: Callable[P, R]) -> Callable[P, R]:
-    """Turns the project's errors into one clear message and exit code 1 (no stack traces)."""
+    """Turns the project's errors, and ValueErrors from bad option values, into one line and exit code 1."""
 
     @wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -76,13 +82,16 @@ def cli_errors(fn: Callable[P, R]) -> Callable[P, R]:
         try:
             return fn(*args, **kwargs)
         except IcpConfigError as exc:
-            err.print("[bold red]error:[/] the ICP file is invalid:", markup=True)
+            err.print(Text.assemble(("error:", "bold red"), " the ICP file is invalid:"))
             for m in exc.messages:
                 err.print(f"  {m}", markup=False)
             raise typer.Exit(1) from exc
         except (ScoringError, StoreError, FileNotFoundError, PermissionError, IsADirectoryError) as exc:
             raise fail(str(exc)) from exc
         except _project_errors() as exc:
+            raise fail(str(exc)) from exc
+        except ValueError as exc:
+            # the layers below check option values (a scope, a source kind, a sample size) with ValueError
             raise fail(str(exc)) from exc
 
     return wrapper
@@ -105,6 +114,24 @@ def _project_errors() -> tuple[type[BaseException], ...]:
 
 class _Never(Exception):
     """Placeholder so an except clause always has a type."""
+
+
+def row_number(value: object) -> int | None:
+    """Returns a report's row number, or None for a note about the whole file."""
+    return value if isinstance(value, int) else None
+
+
+def print_row_notes(notes: Sequence[tuple[str | None, int | None, str]], *, limit: int) -> None:
+    """Prints (label, row, reason) notes one a line, at most `limit`, then how many were left out.
+
+    `("warning", 5, "…")` prints "warning, row 5: …"; a note about the whole file (row None) prints
+    "warning: …"; an unlabelled one prints "row 5: …".
+    """
+    for label, row, reason in notes[:limit]:
+        where = ", ".join(part for part in (label, None if row is None else f"row {row}") if part) or "file"
+        out.print(f"  {where}: {reason}", markup=False)
+    if len(notes) > limit:
+        out.print(f"  … and {len(notes) - limit} more (use --format json for all)", markup=False)
 
 
 def parse_mapping(pairs: Sequence[str]) -> dict[str, str]:

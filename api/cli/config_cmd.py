@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from api.cli.common import cli_errors, out, services
-from scoring.config import builtin_icp_text, builtin_icps, load_icp, load_icp_text
+from api.cli.common import cli_errors, out, plain, services
+from api.cli.icp_files import read_icp
+from scoring.config import builtin_icps
 from store.icps import active_icp, apply_icp, list_icps, register_icp, rollback_icp
 
 app = typer.Typer(help="Check, apply and roll back ICP configurations.", no_args_is_help=True)
@@ -21,8 +22,8 @@ def check_cmd(
     file: Annotated[str, typer.Argument(help=f"ICP YAML file, or a built-in name ({', '.join(builtin_icps())}).")],
 ) -> None:
     """Validates an ICP file and prints what it means in words."""
-    cfg = load_icp(file)
-    out.print(f"[green]✓[/] {file} is a valid ICP.", markup=True)
+    cfg, _ = read_icp(file)
+    out.print(Text.assemble(("✓", "green"), f" {file} is a valid ICP."))
     for line in cfg.describe():
         out.print(line, markup=False)
 
@@ -49,14 +50,20 @@ def apply_cmd(
 ) -> None:
     """Makes an ICP file the active one (previous versions are kept) and rescores."""
     svc = services(ctx)
-    path = Path(file)
-    text = path.read_text(encoding="utf-8") if path.exists() else builtin_icp_text(file)
-    cfg = load_icp_text(text, source=file)
+    cfg, text = read_icp(file)
     with svc.db.session() as s:
         _, before = active_icp(s, svc.workspace)
+        was = (before.version, before.yaml) if before else None
         register_icp(s, svc.workspace, text, source=file)
         apply_icp(s, svc.workspace, cfg.version)
-    prev = f" (was {before.version})" if before else " (was the built-in default)"
+    if was is None:
+        prev = " (was the built-in default)"
+    elif was == (cfg.version, text):
+        prev = " (unchanged)"
+    elif was[0] == cfg.version:
+        prev = " (same version: only personas or descriptions changed, so scores stay valid)"
+    else:
+        prev = f" (was {was[0]})"
     out.print(f"Active ICP is now {cfg.name!r} version {cfg.version}{prev}.", markup=False)
     if not no_score:
         _rescore(ctx)
@@ -89,10 +96,10 @@ def list_cmd(ctx: typer.Context) -> None:
         for r in rows:
             table.add_row(
                 r.version,
-                r.name,
+                plain(r.name),
                 "yes" if r.active else "",
                 f"{r.applied_at:%Y-%m-%d %H:%M}" if r.applied_at else "",
-                r.source,
+                plain(r.source),
             )
     out.print(table)
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from api.cli.common import Format, cli_errors, err, fail, out, print_json, services
+from api.cli.common import Format, cli_errors, err, fail, out, plain, print_json, services
 from api.ops.extraction import ExtractorChoice, extract_and_rescore
 from api.ops.profiles import build_profiles
 from scoring.domain import EventType, Profile
@@ -111,7 +111,9 @@ def profile_cmd(
         src = v["sources"][0] if v["sources"] else None
         source = f"“{_clip(src['quote'])}” {src.get('url') or ''}" if src else ""
         conflicts = f" (also: {', '.join(map(str, v['conflicts']))})" if v["conflicts"] else ""
-        table.add_row(k, f"{_value(v['value'])}{conflicts}", v["origin"], f"{v['confidence']:.2f}", source)
+        table.add_row(
+            plain(k), plain(f"{_value(v['value'])}{conflicts}"), v["origin"], f"{v['confidence']:.2f}", plain(source)
+        )
     out.print(table)
     for e in prof.events:
         when = e.when.isoformat() if e.when else "undated"
@@ -171,9 +173,9 @@ def signals_cmd(
     for d in data:
         table.add_row(
             str(d["event_date"] or (d["published_at"] or "")[:10]),
-            str(d["account"]),
+            plain(d["account"]),
             d["type"],
-            d["summary"],
+            plain(d["summary"]),
             str(len(d["evidence"])),
         )
     out.print(table)
@@ -199,4 +201,4 @@ def register(app: typer.Typer) -> None:
     app.command("signals")(signals_cmd)
 
 
-__all__ = ["UTC", "datetime", "register"]
+__all__ = ["register"]

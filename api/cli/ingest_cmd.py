@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
-from api.cli.common import Format, cli_errors, err, fail, out, print_json, services
+from api.cli.common import Format, cli_errors, err, fail, out, plain, print_json, services
 from api.ops.ingest import run_ingest
 from api.services import Services
 from ingest.job import IngestSummary
@@ -111,12 +111,12 @@ def list_cmd(ctx: typer.Context, fmt: Annotated[Format, typer.Option("--format")
         health = "stale: " + str(d["last_error"]) if d["stale"] else (str(d["last_status"] or "never run"))
         table.add_row(
             str(d["id"]),
-            str(d["kind"]),
-            str(d["url"]),
-            str(d["account"] or "shared"),
+            plain(d["kind"]),
+            plain(d["url"]),
+            plain(d["account"] or "shared"),
             str(d["items"]),
             str(d["last_success"] or ""),
-            health,
+            plain(health),
         )
     out.print(table)
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
-from api.cli.common import Format, cli_errors, err, fail, out, print_csv, print_json, services
+from api.cli.common import Format, cli_errors, err, fail, out, plain, print_csv, print_json, services
 from api.ops.scoring import RescoreSummary, rescore
 from api.services import Services
 from scoring.domain import Tier
@@ -63,15 +63,17 @@ def tiers_cmd(
     tier: Annotated[
         list[str] | None, typer.Option(help="Only these tiers ('Tier 1', '1', 'not', 'disq'); repeatable.")
     ] = None,
-    min_fit: Annotated[float | None, typer.Option(help="Only accounts with at least this fit %.")] = None,
-    limit: Annotated[int | None, typer.Option(help="At most this many rows.")] = None,
+    min_fit: Annotated[
+        float | None, typer.Option(min=0, max=100, help="Only accounts with at least this fit %.")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="At most this many rows.")] = None,
     fmt: Annotated[Format, typer.Option("--format", help="table, json or csv")] = Format.TABLE,
 ) -> None:
     """Lists accounts by tier, best first."""
     svc = services(ctx)
     wanted = [_parse_tier(t) for t in tier or []]
     with svc.db.session() as s:
-        rows = list_scores(s, svc.workspace, tiers=wanted or None, min_fit=min_fit, limit=limit)
+        rows = list_scores(s, svc.workspace, tiers=wanted or None, min_fit=min_fit, limit=limit, with_ledger=True)
         data = [
             {
                 "id": a.id,
@@ -100,12 +102,12 @@ def tiers_cmd(
     for d in data:
         t = Tier(str(d["tier"]))
         table.add_row(
-            f"[{TIER_STYLE[t]}]{t.value}[/]",
-            str(d["name"]),
-            str(d["domain"] or ""),
+            Text(t.value, style=TIER_STYLE[t]),
+            plain(d["name"]),
+            plain(d["domain"]),
             f"{d['fit']:.1f}",
             f"{d['coverage']:.0f}",
-            str(d["tier_reason"] or ""),
+            plain(d["tier_reason"]),
         )
     out.print(table)
 
@@ -167,4 +169,4 @@ def register(app: typer.Typer) -> None:
     app.command("explain")(cli_errors(explain_cmd))
 
 
-__all__ = ["register", "run_rescore", "sys"]
+__all__ = ["register", "run_rescore"]

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from api.cli.common import cli_errors, out, services
+from api.cli.common import cli_errors, out, plain, services
 from store.keys import SCOPES, create_key, list_keys, revoke_key
 
 keys_app = typer.Typer(help="API keys per workspace (stored hashed; shown once).", no_args_is_help=True)
@@ -41,7 +41,7 @@ def list_cmd(ctx: typer.Context) -> None:
                 str(r.id),
                 r.prefix + "…",
                 r.scope,
-                r.name,
+                plain(r.name),
                 f"{r.created_at:%Y-%m-%d}",
                 f"{r.revoked_at:%Y-%m-%d}" if r.revoked_at else "",
             )
@@ -62,7 +62,7 @@ def revoke_cmd(ctx: typer.Context, key: Annotated[str, typer.Argument(help="Key 
 def serve_cmd(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65_535, help="Port.")] = 8000,
     no_scheduler: Annotated[
         bool, typer.Option("--no-scheduler", help="Do not run scheduled jobs in this process.")
     ] = False,

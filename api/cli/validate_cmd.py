@@ -8,11 +8,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from api.cli.common import Format, cli_errors, fail, out, parse_mapping, print_json, services
+from api.cli.common import Format, cli_errors, fail, out, parse_mapping, plain, print_json, print_row_notes, services
+from api.cli.icp_files import read_optional_icp
 from api.ops.reviews import record_review, review_report
 from api.ops.validation import run_validation, run_weight_proposal
 from api.report_html import render_report_html
-from scoring.config import builtin_icp_text, load_icp_text
 from scoring.crm import parse_opportunities_csv
 from scoring.reviews import ReviewKind
 from scoring.validation import GroupStats, ValidationReport
@@ -36,10 +36,8 @@ def import_opps(
     stage_map = parse_mapping(stage or [])
     parsed = parse_opportunities_csv(file.read_bytes(), mapping=parse_mapping(map_ or []), stage_map=stage_map or None)
     with svc.db.session() as s:
-        counts = upsert_opportunities(s, svc.workspace, (p.opportunity for p in parsed.opportunities))
-    outcomes: dict[str, int] = {}
-    for p in parsed.opportunities:
-        outcomes[p.opportunity.outcome.value] = outcomes.get(p.opportunity.outcome.value, 0) + 1
+        counts = upsert_opportunities(s, svc.workspace, parsed.opportunities)
+    warnings = [*((w.row, w.reason) for w in parsed.warnings), *counts.warnings]
     result = {
         "source": str(file),
         "rows_read": parsed.rows_read,
@@ -47,31 +45,27 @@ def import_opps(
         "created": counts.created,
         "updated": counts.updated,
         "unchanged": counts.unchanged,
-        "outcomes": outcomes,
+        "outcomes": counts.outcomes,
         "linked_to_accounts": counts.linked,
         "account_not_found": counts.unlinked,
+        "unmatched": [{"row": row, "reason": reason} for row, reason in counts.unmatched],
         "rejected": [{"row": e.row, "reason": e.reason} for e in parsed.errors],
+        "warnings": [{"row": row, "reason": reason} for row, reason in warnings],
     }
     if fmt is Format.JSON:
         print_json(result)
         return
+    stored = sum(counts.outcomes.values())
     out.print(
-        f"{file}: {parsed.rows_read} rows read, {len(parsed.opportunities)} landed ({counts.created} new, "
-        f"{counts.updated} updated, {counts.unchanged} unchanged), {len(parsed.errors)} rejected. "
-        f"Outcomes: {', '.join(f'{k} {v}' for k, v in sorted(outcomes.items()))}. "
-        f"{counts.linked} linked to accounts, {counts.unlinked} name an account that is not imported.",
+        f"{file}: {parsed.rows_read} rows read, {len(parsed.opportunities)} landed as {stored} deals "
+        f"({counts.created} new, {counts.updated} updated, {counts.unchanged} unchanged), {len(parsed.errors)} rejected. "
+        f"Outcomes: {', '.join(f'{k} {v}' for k, v in sorted(counts.outcomes.items()))}. "
+        f"{counts.linked} linked to accounts, {counts.unlinked} name an account that is not imported or not unique.",
         markup=False,
     )
-    for e in parsed.errors[:20]:
-        out.print(f"  row {e.row}: {e.reason}", markup=False)
-
-
-def _config_from(icp: str | None) -> tuple[object | None, str | None]:
-    if icp is None:
-        return None, None
-    path = Path(icp)
-    text = path.read_text(encoding="utf-8") if path.exists() else builtin_icp_text(icp)
-    return load_icp_text(text, source=icp), text
+    print_row_notes([(None, e.row, e.reason) for e in parsed.errors], limit=20)
+    print_row_notes([("unlinked", row, reason) for row, reason in counts.unmatched], limit=10)
+    print_row_notes([("warning", row, reason) for row, reason in warnings], limit=10)
 
 
 def _bands(spec: str | None) -> list[float] | None:
@@ -93,13 +87,13 @@ def validate_cmd(
     html: Annotated[Path | None, typer.Option(help="Also write a self-contained HTML report here.")] = None,
     fmt: Annotated[Format, typer.Option("--format", help="text or json")] = Format.TEXT,
     bands: Annotated[str | None, typer.Option(help="Fit band edges, e.g. 0,50,70,90,100 (default deciles).")] = None,
-    min_sample: Annotated[int, typer.Option(help="Groups with fewer deals are flagged.")] = 30,
-    permutations: Annotated[int, typer.Option(help="Shuffles for the permutation tests.")] = 2000,
+    min_sample: Annotated[int, typer.Option(min=1, max=10_000, help="Groups with fewer deals are flagged.")] = 30,
+    permutations: Annotated[int, typer.Option(min=100, max=100_000, help="Shuffles for the permutation tests.")] = 2000,
 ) -> None:
     """Validates the ICP against won and lost deals: win rate, deal size and cycle per band, tier and criterion."""
     svc = services(ctx)
-    cfg, _ = _config_from(icp)
-    report = run_validation(svc, config=cfg, bands=_bands(bands), min_sample=min_sample, permutations=permutations)  # type: ignore[arg-type]
+    cfg, _ = read_optional_icp(icp)
+    report = run_validation(svc, config=cfg, bands=_bands(bands), min_sample=min_sample, permutations=permutations)
     if html is not None:
         html.write_text(render_report_html(report), encoding="utf-8")
     if fmt is Format.JSON:
@@ -130,7 +124,7 @@ def render_validation(r: ValidationReport) -> None:
     )
     for c in r.criteria:
         t.add_row(
-            c.id,
+            plain(c.id),
             str(c.met.n),
             _pct(c.met.win_rate),
             str(c.unmet.n),
@@ -138,7 +132,7 @@ def render_validation(r: ValidationReport) -> None:
             str(c.unknown.n),
             "–" if c.difference is None else f"{c.difference * 100:+.1f}",
             "–" if c.p_value is None else f"{c.p_value:.3f}",
-            c.verdict,
+            plain(c.verdict),
         )
     out.print(t)
     out.print(str(r.leakage.get("note", "")), markup=False)
@@ -152,7 +146,7 @@ def _group_table(title: str, groups: list[GroupStats]) -> Table:
         if g.n == 0:
             continue
         t.add_row(
-            g.label + (" *" if g.few else ""),
+            plain(g.label + (" *" if g.few else "")),
             str(g.n),
             str(g.accounts),
             _pct(g.win_rate),
@@ -176,13 +170,15 @@ def propose_cmd(
         "icp.proposed.yaml"
     ),
     icp: Annotated[str | None, typer.Option(help="Start from this ICP file instead of the active one.")] = None,
-    min_sample: Annotated[int, typer.Option(help="Criteria with fewer met or unmet deals keep their weight.")] = 30,
+    min_sample: Annotated[
+        int, typer.Option(min=1, max=10_000, help="Criteria with fewer met or unmet deals keep their weight.")
+    ] = 30,
     fmt: Annotated[Format, typer.Option("--format")] = Format.TEXT,
 ) -> None:
     """Learns weights on older deals, compares on newer ones, writes a proposed ICP (never applied silently)."""
     svc = services(ctx)
-    cfg, text = _config_from(icp)
-    prop = run_weight_proposal(svc, config=cfg, yaml_text=text, min_sample=min_sample)  # type: ignore[arg-type]
+    cfg, text = read_optional_icp(icp)
+    prop = run_weight_proposal(svc, config=cfg, yaml_text=text, min_sample=min_sample)
     out_file.write_text(prop.yaml_text, encoding="utf-8")
     if fmt is Format.JSON:
         print_json({**prop.as_dict(), "out": str(out_file)})
@@ -190,14 +186,14 @@ def propose_cmd(
     t = Table("criterion", "kind", "current", "proposed", "coef", "met", "unmet", "note", title="Weights")
     for c in prop.criteria:
         t.add_row(
-            c.id,
-            c.kind,
+            plain(c.id),
+            plain(c.kind),
             f"{c.old:g}",
             f"{c.new:g}",
             "–" if c.coefficient is None else f"{c.coefficient:+.2f}",
             str(c.n_met),
             str(c.n_unmet),
-            c.note,
+            plain(c.note),
         )
     out.print(t)
     out.print(
@@ -213,7 +209,9 @@ def propose_cmd(
     )
     for band in prop.bands:
         if band.old_n or band.new_n:
-            b.add_row(band.label, str(band.old_n), _pct(band.old_win_rate), str(band.new_n), _pct(band.new_win_rate))
+            b.add_row(
+                plain(band.label), str(band.old_n), _pct(band.old_win_rate), str(band.new_n), _pct(band.new_win_rate)
+            )
     out.print(b)
     out.print(
         f"Proposed ICP (version {prop.version}) written to {out_file}. Apply it with: icp config apply {out_file}",
@@ -236,11 +234,11 @@ def review_cmd(
     t = Table("review", "last done", "status", "what", title="ICP review cadence")
     for st in rep.statuses:
         status = f"due since {st.due_since:%Y-%m-%d}" if st.due and st.due_since else "not due"
-        t.add_row(st.kind.value, f"{st.last_done:%Y-%m-%d}" if st.last_done else "never", status, st.what)
+        t.add_row(st.kind.value, f"{st.last_done:%Y-%m-%d}" if st.last_done else "never", status, plain(st.what))
     out.print(t)
     out.print(
         f"Since {rep.since:%Y-%m-%d}: {rep.new_won} deals won, {rep.new_lost} lost, "
-        f"{rep.icp_versions_applied} ICP version(s) applied, {rep.tier_changes} score change(s).",
+        f"{rep.icp_versions_applied} ICP version(s) applied, {rep.tier_changes} tier change(s).",
         markup=False,
     )
 

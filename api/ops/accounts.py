@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from api.services import Services
 from scoring.crm import parse_accounts_csv
 from store.accounts import upsert_accounts
+from store.opportunities import relink_opportunities
 
 
 @dataclass
@@ -25,6 +26,7 @@ class ImportReport:
     unmapped_columns: list[str] = field(default_factory=list)
     preset: str | None = None
     account_ids: list[int] = field(default_factory=list)
+    opportunities_linked: int = 0
 
     @property
     def landed(self) -> int:
@@ -49,6 +51,7 @@ class ImportReport:
             "column_map": self.column_map,
             "unmapped_columns": self.unmapped_columns,
             "preset": self.preset,
+            "opportunities_linked": self.opportunities_linked,
         }
 
 
@@ -60,20 +63,27 @@ def import_accounts(
     mapping: dict[str, str] | None = None,
     preset: str | None = None,
 ) -> ImportReport:
-    """Parses a CRM export and upserts its good rows; bad rows are reported, never fatal."""
+    """Parses a CRM export and upserts its good rows; bad rows are reported, never fatal.
+
+    Deals imported before their accounts are linked to them here.
+    """
     parsed = parse_accounts_csv(data, mapping=mapping, preset=preset)
     with svc.db.session() as s:
         counts = upsert_accounts(s, svc.workspace, ((p.account, p.known_empty) for p in parsed.accounts))
+        linked = relink_opportunities(s, svc.workspace)
+    rejected = [(e.row, e.reason) for e in parsed.errors]
+    rejected += [(parsed.accounts[index].row, reason) for index, reason in counts.rejected]
     return ImportReport(
         source=source,
         rows_read=parsed.rows_read,
         created=counts.created,
         updated=counts.updated,
         unchanged=counts.unchanged,
-        rejected=[{"row": e.row, "reason": e.reason} for e in parsed.errors],
-        warnings=[{"row": w.row, "reason": w.reason} for w in getattr(parsed, "warnings", [])],
+        rejected=[{"row": row, "reason": reason} for row, reason in sorted(rejected)],
+        warnings=[{"row": w.row, "reason": w.reason} for w in parsed.warnings],
         column_map=dict(parsed.column_map),
         unmapped_columns=list(parsed.unmapped_columns),
         preset=parsed.preset,
         account_ids=counts.ids,
+        opportunities_linked=linked,
     )

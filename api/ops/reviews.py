@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from api.services import Services
 from scoring.reviews import ReviewKind, ReviewStatus, reviews_due
@@ -64,12 +65,32 @@ def review_report(svc: Services) -> ReviewReport:
             .select_from(IcpVersionRow)
             .where(IcpVersionRow.workspace_id == svc.workspace, IcpVersionRow.applied_at >= since)
         )
-        moves = s.scalar(
-            select(func.count())
-            .select_from(ScoreHistoryRow)
-            .where(ScoreHistoryRow.workspace_id == svc.workspace, ScoreHistoryRow.scored_at >= since)
-        )
+        moves = count_tier_changes(s, svc.workspace, since=since)
     return ReviewReport(statuses, since, int(won or 0), int(lost or 0), int(applied or 0), int(moves or 0))
+
+
+def count_tier_changes(session: Session, workspace: str, *, since: datetime) -> int:
+    """Returns how many times an account moved to another tier since a moment (a first score is no move)."""
+    history = (
+        select(
+            ScoreHistoryRow.tier,
+            ScoreHistoryRow.scored_at,
+            func.lag(ScoreHistoryRow.tier)
+            .over(
+                partition_by=ScoreHistoryRow.account_id,
+                order_by=(ScoreHistoryRow.scored_at, ScoreHistoryRow.id),
+            )
+            .label("before"),
+        )
+        .where(ScoreHistoryRow.workspace_id == workspace)
+        .subquery()
+    )
+    stmt = (
+        select(func.count())
+        .select_from(history)
+        .where(history.c.scored_at >= since, history.c.before.is_not(None), history.c.before != history.c.tier)
+    )
+    return int(session.scalar(stmt) or 0)
 
 
 def record_review(svc: Services, kind: ReviewKind, *, notes: str = "", when: datetime | None = None) -> None:

@@ -12,7 +12,7 @@ from api.services import Services
 from scoring.config import IcpConfig
 from scoring.domain import Ledger, Tier
 from scoring.scorer import score_account
-from store.accounts import list_accounts
+from store.accounts import list_account_ids, list_accounts
 from store.icps import active_icp
 from store.scores import save_ledgers, stale_accounts
 
@@ -43,7 +43,7 @@ def rescore(
     scored_at = svc.clock()
     with svc.db.session() as s:
         cfg = config or active_icp(s, svc.workspace)[0]
-        ids = [r.id for r in list_accounts(s, svc.workspace, ids=account_ids)]
+        ids = list_account_ids(s, svc.workspace, ids=account_ids)
     tiers: Counter[str] = Counter()
     changes = 0
     done = 0

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from store_support import acct, race
 
 from scoring.domain import Account
-from store.accounts import AmbiguousAccount, find_account, list_accounts, upsert_accounts
+from store.accounts import AmbiguousAccount, count_accounts, find_account, list_accounts, upsert_accounts
 from store.db import Database
 from store.errors import NotFound
 
@@ -76,3 +77,59 @@ def test_an_ambiguous_prefix_names_the_candidates(db: Database) -> None:
         upsert_accounts(s, "w", [_acct("Acme East"), _acct("Acme West")])
         with pytest.raises(AmbiguousAccount, match=r"Acme East.*Acme West"):
             find_account(s, "w", "acme")
+
+
+def test_a_reimport_taking_another_accounts_domain_rejects_that_row_only(ws_db: Database) -> None:
+    with ws_db.session() as s:
+        upsert_accounts(s, "w", [acct("Alpha", crm_id="001", domain="alpha.com"), acct("Beta", crm_id="002")])
+        upsert_accounts(s, "w", [acct("Beta", crm_id="002", domain="beta.com")])
+    with ws_db.session() as s:
+        counts = upsert_accounts(
+            s,
+            "w",
+            [acct("Alpha", crm_id="001", domain="beta.com"), acct("Gamma", crm_id="003", domain="gamma.com")],
+        )
+        rows = {r.name: (r.crm_id, r.domain) for r in list_accounts(s, "w")}
+    assert [index for index, _ in counts.rejected] == [0]
+    assert "domain 'beta.com' already belongs to another account, Beta" in counts.rejected[0][1]
+    assert counts.created == 1
+    assert rows == {"Alpha": ("001", "alpha.com"), "Beta": ("002", "beta.com"), "Gamma": ("003", "gamma.com")}
+
+
+def test_a_crm_id_moved_to_another_accounts_domain_is_rejected(ws_db: Database) -> None:
+    with ws_db.session() as s:
+        alpha, _ = upsert_accounts(
+            s, "w", [acct("Alpha", crm_id="001", domain="alpha.com"), acct("Beta", crm_id="002", domain="beta.com")]
+        ).ids
+        counts = upsert_accounts(s, "w", [acct("Alpha", crm_id="002", domain="alpha.com")])
+        rows = {r.name: (r.crm_id, r.domain) for r in list_accounts(s, "w")}
+    assert counts.rejected == [
+        (
+            0,
+            f"domain 'alpha.com' already belongs to another account, Alpha (id {alpha}, CRM id 001); "
+            "row skipped: correct the export or that account first",
+        )
+    ]
+    assert rows == {"Alpha": ("001", "alpha.com"), "Beta": ("002", "beta.com")}
+
+
+def test_a_domain_freed_earlier_in_the_same_file_can_be_taken(ws_db: Database) -> None:
+    with ws_db.session() as s:
+        upsert_accounts(
+            s, "w", [acct("Alpha", crm_id="001", domain="alpha.com"), acct("Beta", crm_id="002", domain="beta.com")]
+        )
+    with ws_db.session() as s:
+        counts = upsert_accounts(
+            s, "w", [acct("Beta", crm_id="002", domain="beta.de"), acct("Alpha", crm_id="001", domain="beta.com")]
+        )
+        rows = {r.name: r.domain for r in list_accounts(s, "w")}
+    assert counts.rejected == []
+    assert rows == {"Alpha": "beta.com", "Beta": "beta.de"}
+
+
+def test_an_import_while_another_is_uncommitted_waits_and_stores_each_account_once(ws_db: Database) -> None:
+    items = [acct(f"Company {i:02d}") for i in range(50)]
+    errors = race(ws_db, lambda s: upsert_accounts(s, "w", items))
+    assert errors == []
+    with ws_db.session() as s:
+        assert count_accounts(s, "w") == 50
