@@ -10,8 +10,10 @@
     >>> llm.history[0].tools        # the extraction call never offers tools
     ()
 
-The document text, title and URL are untrusted: the text goes into a nonce-delimited data block
-(`agent.untrusted`), cut to `max_input_chars`; title, URL and account name are defanged one-liners.
+The document text, title and URL are untrusted: all three go into one nonce-delimited data block
+(`agent.untrusted`): a `Title:` and a `URL:` header line (defanged one-liners), a blank line, then
+the text cut to `max_input_chars`. The account name and aliases (from the CRM) and the publication
+date stay outside, as defanged one-liners.
 Outcomes: a valid Extraction; `Quarantined` (raw output and reason kept) when the model's answer is
 unusable after its one repair or is a refusal; any other `LLMError` (timeouts, 5xx, rate limits,
 budget) propagates so the pipeline keeps the previous facts and marks them stale (L-4). Quotes are
@@ -22,6 +24,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from agent.budget import Reservation, TokenBudget, estimate_structured_tokens
 from agent.errors import LLMError, LLMOutputInvalid, LLMRefused, Quarantined, Usage
@@ -49,9 +53,44 @@ def extraction_prompt_version(*, max_input_chars: int) -> str:
     )
 
 
-def cache_key(doc_content_hash: str, *, prompt_version: str, model: str) -> str:
-    """Returns the extraction-cache key (64 hex digits) for a document's content under one prompt and model."""
-    return hashlib.sha256(f"{doc_content_hash}\x00{prompt_version}\x00{model}".encode()).hexdigest()
+def cache_key(doc_content_hash: str, *, prompt_version: str, model: str, workspace: str, context: Sequence[str]) -> str:
+    """Returns the extraction-cache key (64 hex digits) of one request: content, prompt, model, workspace, context.
+
+    `context` is everything else the request carries besides the document text (the account name
+    and aliases, publication date, title, URL and label, as sent), so two accounts or two workspaces
+    never share an answer.
+    """
+    blob = json.dumps([doc_content_hash, prompt_version, model, workspace, *context], ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class _PromptFields:
+    """The short values of an extraction request, defanged as they are sent."""
+
+    account: str
+    aliases: str
+    published: str
+    title: str
+    url: str
+    label: str
+
+    @classmethod
+    def of(cls, doc: ExtractionInput) -> _PromptFields:
+        """Returns a document's prompt values."""
+        aliases = ", ".join(filter(None, (sanitize_inline(a, max_chars=100) for a in doc.account_aliases[:10])))
+        return cls(
+            account=sanitize_inline(doc.account_name, max_chars=200) or "(not given: extract about the main company)",
+            aliases=aliases or "(none)",
+            published=doc.published_at.date().isoformat() if doc.published_at else "(unknown)",
+            title=sanitize_inline(doc.title, max_chars=300) or "(none)",
+            url=sanitize_inline(doc.url, max_chars=500) or "(none)",
+            label=doc.doc_type or "document",
+        )
+
+    def as_context(self) -> tuple[str, ...]:
+        """Returns the values in a fixed order, for the cache key."""
+        return (self.account, self.aliases, self.published, self.title, self.url, self.label)
 
 
 class LlmExtractor:
@@ -85,24 +124,28 @@ class LlmExtractor:
         """Returns an extractor that charges its calls to one account's budget (same LLM and budget)."""
         return LlmExtractor(self.llm, budget=self.budget, max_input_chars=self.max_input_chars, account_id=account_id)
 
-    def cache_key(self, doc_content_hash: str) -> str:
-        """Returns the cache key of a document's content for this extractor's prompt and model."""
-        return cache_key(doc_content_hash, prompt_version=self.prompt_version, model=self.llm.model)
+    def cache_key(self, doc_content_hash: str, *, doc: ExtractionInput, workspace: str) -> str:
+        """Returns the cache key of one request: the content and context of a document in a workspace."""
+        return cache_key(
+            doc_content_hash,
+            prompt_version=self.prompt_version,
+            model=self.llm.model,
+            workspace=workspace,
+            context=_PromptFields.of(doc).as_context(),
+        )
 
     def build_prompt(self, doc: ExtractionInput) -> tuple[str, str]:
-        """Returns the (system, user) prompt for a document, its text inside a fresh data block."""
-        block = wrap_untrusted(doc.text, label=doc.doc_type or "document", max_chars=self.max_input_chars)
-        account = sanitize_inline(doc.account_name, max_chars=200) or "(not given: extract about the main company)"
-        aliases = ", ".join(filter(None, (sanitize_inline(a, max_chars=100) for a in doc.account_aliases[:10])))
-        published = doc.published_at.date().isoformat() if doc.published_at else "(unknown)"
+        """Returns the (system, user) prompt for a document: title, URL and text inside a fresh data block."""
+        fields = _PromptFields.of(doc)
+        block = wrap_untrusted(doc.text, label=fields.label, max_chars=self.max_input_chars)
+        # The header lines are defanged one-liners, so nothing in them can close the block.
+        data = f"{block.opener}\nTitle: {fields.title}\nURL: {fields.url}\n\n{block.body}\n{block.closer}"
         user = render(
             load_prompt("extraction.user"),
-            account=account,
-            aliases=aliases or "(none)",
-            title=sanitize_inline(doc.title, max_chars=300) or "(none)",
-            url=sanitize_inline(doc.url, max_chars=500) or "(none)",
-            published=published,
-            data=block.text,
+            account=fields.account,
+            aliases=fields.aliases,
+            published=fields.published,
+            data=data,
         )
         return load_prompt("extraction.system").text, user
 

@@ -2,8 +2,18 @@
 
 An item survives when
 
-1. its `quote` is a substring of the document after both sides are normalised the same way, and
-2. every number and date it carries is written inside that quote.
+1. its `quote` is a substring of the document after both sides are normalised the same way;
+2. the quote is long enough to state something: 12+ characters and 2+ words when it is from the
+   text; a quote from the markup needs 12+ characters, or must be a JSON-LD `"key": value` span, a
+   whole JSON string value or a whole meta-tag content (`"Odoo"`);
+3. every number and date it carries is written inside that quote, and so is every number and day
+   in an event's `summary`;
+4. the key words of its values are in the quote (`agent.grounding_values`): a person's name and
+   title, an event's `person`, `role`, `location`, `acquirer` and `target`, a technology's name
+   (or, for a markup quote, a technology the markup fingerprints) and an industry (its word or a
+   synonym: an inferred industry is dropped).
+
+Each dropped item is counted under a `DropReason`.
 
 **Normalisation** (`normalise_for_match`, applied identically to quote and document): Unicode NFKC
 (full-width forms, ligatures, "…" -> "...", NBSP and other fixed-width spaces -> space); typographic
@@ -60,7 +70,28 @@ from enum import StrEnum
 from typing import Any
 
 from agent.extractors import ExtractionInput
-from agent.schemas import CountFact, Event, Extraction, MoneyFact, Quoted
+from agent.grounding_values import (
+    fingerprinted_technologies,
+    is_markup_span,
+    names_location,
+    names_party,
+    names_person,
+    names_technology,
+    states_industry,
+    states_role,
+)
+from agent.schemas import (
+    TEXT_QUOTE_MIN_CHARS,
+    TEXT_QUOTE_MIN_WORDS,
+    CountFact,
+    Event,
+    Extraction,
+    IndustryFact,
+    MoneyFact,
+    Person,
+    Quoted,
+    TechFact,
+)
 
 __all__ = [
     "DropReason",
@@ -83,9 +114,17 @@ class DropReason(StrEnum):
     """Why the grounding check dropped an item."""
 
     QUOTE_NOT_FOUND = "quote_not_found"
+    QUOTE_TOO_SHORT = "quote_too_short"
     NUMBER_NOT_IN_QUOTE = "number_not_in_quote"
     CURRENCY_MISMATCH = "currency_mismatch"
     DATE_NOT_IN_QUOTE = "date_not_in_quote"
+    SUMMARY_NOT_IN_QUOTE = "summary_not_in_quote"
+    PERSON_NOT_IN_QUOTE = "person_not_in_quote"
+    ROLE_NOT_IN_QUOTE = "role_not_in_quote"
+    LOCATION_NOT_IN_QUOTE = "location_not_in_quote"
+    PARTY_NOT_IN_QUOTE = "party_not_in_quote"
+    TECHNOLOGY_NOT_IN_QUOTE = "technology_not_in_quote"
+    INDUSTRY_NOT_IN_QUOTE = "industry_not_in_quote"
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,6 +429,11 @@ class _Sources:
     text: str
     markup: str | None
     published: date | None
+    raw_markup: str | None = None
+
+    def fingerprinted(self) -> frozenset[str]:
+        """Returns the technologies the raw markup fingerprints (computed only when a markup fact needs it)."""
+        return fingerprinted_technologies(self.raw_markup)
 
 
 def check_fact_quote(quote: str, document_text: str, *, document_html_text: str | None = None) -> bool:
@@ -414,6 +458,7 @@ def ground_extraction(
         text=normalise_for_match(document_text),
         markup=_normalise_markup(document_html_text) if document_html_text else None,
         published=_as_date(published_at),
+        raw_markup=document_html_text,
     )
     dropped: list[DroppedItem] = []
     kept = 0
@@ -484,30 +529,89 @@ def ground_document(extraction: Extraction, doc: ExtractionInput) -> GroundingRe
 
 def _check_item(item: Quoted, sources: _Sources, *, markup_ok: bool) -> tuple[DropReason, str] | None:
     quote = normalise_for_match(item.quote)
-    in_text = len(quote) >= 3 and quote in sources.text
-    if not in_text:
-        in_markup = markup_ok and sources.markup is not None and _normalise_markup(item.quote) in sources.markup
-        if not in_markup:
-            where = "document text or markup" if markup_ok and sources.markup is not None else "document text"
-            return DropReason.QUOTE_NOT_FOUND, f"the quote is not in the {where}"
-        quote = _normalise_markup(item.quote)
-    return _check_values(item, quote, sources.published)
+    in_text = quote in sources.text
+    marked = _normalise_markup(item.quote)
+    in_markup = markup_ok and sources.markup is not None and marked in sources.markup
+    if not in_text and not in_markup:
+        where = "document text or markup" if markup_ok and sources.markup is not None else "document text"
+        return DropReason.QUOTE_NOT_FOUND, f"the quote is not in the {where}"
+    if in_text and _long_enough(quote):
+        return _check_values(item, quote, sources, from_markup=False)
+    if (
+        in_markup
+        and sources.markup is not None
+        and (len(marked) >= TEXT_QUOTE_MIN_CHARS or is_markup_span(marked, sources.markup))
+    ):
+        return _check_values(item, marked, sources, from_markup=True)
+    return DropReason.QUOTE_TOO_SHORT, (
+        f"a quote needs {TEXT_QUOTE_MIN_CHARS}+ characters and {TEXT_QUOTE_MIN_WORDS}+ words "
+        "(shorter only as a JSON-LD or meta-tag span)"
+    )
 
 
-def _check_values(item: Quoted, quote: str, published: date | None) -> tuple[DropReason, str] | None:
+def _long_enough(quote: str) -> bool:
+    """Tells whether a text quote has the minimum length and number of words."""
+    wordlike = sum(1 for chunk in quote.split() if any(ch.isalnum() for ch in chunk))
+    return len(quote) >= TEXT_QUOTE_MIN_CHARS and wordlike >= TEXT_QUOTE_MIN_WORDS
+
+
+def _check_values(item: Quoted, quote: str, sources: _Sources, *, from_markup: bool) -> tuple[DropReason, str] | None:
+    published = sources.published
     if isinstance(item, Event):
-        if item.amount is not None:
-            problem = _check_amount(item.amount, item.currency, quote)
-            if problem:
-                return problem
-        if item.event_date is not None and not any(
-            d.day == item.event_date for d in parse_dates(quote, published=published)
-        ):
-            return DropReason.DATE_NOT_IN_QUOTE, f"{item.event_date.isoformat()} is not named in the quote"
-    elif isinstance(item, MoneyFact):
+        return _check_event(item, quote, published)
+    if isinstance(item, MoneyFact):
         return _check_amount(item.amount, item.currency, quote)
-    elif isinstance(item, CountFact):
+    if isinstance(item, CountFact):
         return _check_count(item.value, quote)
+    if isinstance(item, Person):
+        if not names_person(item.name, quote):
+            return DropReason.PERSON_NOT_IN_QUOTE, f"{item.name!r} is not named in the quote"
+        if item.title and not states_role(item.title, quote):
+            return DropReason.ROLE_NOT_IN_QUOTE, f"the title {item.title!r} is not stated in the quote"
+    elif isinstance(item, TechFact):
+        fingerprinted = sources.fingerprinted() if from_markup else frozenset()
+        if not names_technology(item.name, quote, fingerprinted=fingerprinted):
+            return DropReason.TECHNOLOGY_NOT_IN_QUOTE, f"{item.name!r} is not named in the quote"
+    elif isinstance(item, IndustryFact) and not states_industry(item.value, quote):
+        return DropReason.INDUSTRY_NOT_IN_QUOTE, f"the industry {item.value!r} is not stated in the quote"
+    return None
+
+
+def _check_event(event: Event, quote: str, published: date | None) -> tuple[DropReason, str] | None:
+    if event.amount is not None:
+        problem = _check_amount(event.amount, event.currency, quote)
+        if problem:
+            return problem
+    quote_days = {d.day for d in parse_dates(quote, published=published)}
+    if event.event_date is not None and event.event_date not in quote_days:
+        return DropReason.DATE_NOT_IN_QUOTE, f"{event.event_date.isoformat()} is not named in the quote"
+    unsupported = _check_summary(event.summary, quote, quote_days, published)
+    if unsupported:
+        return DropReason.SUMMARY_NOT_IN_QUOTE, unsupported
+    if event.person and not names_person(event.person, quote):
+        return DropReason.PERSON_NOT_IN_QUOTE, f"{event.person!r} is not named in the quote"
+    if event.role and not states_role(event.role, quote):
+        return DropReason.ROLE_NOT_IN_QUOTE, f"the role {event.role!r} is not stated in the quote"
+    if event.location and not names_location(event.location, quote):
+        return DropReason.LOCATION_NOT_IN_QUOTE, f"{event.location!r} is not named in the quote"
+    for party in (event.acquirer, event.target):
+        if party and not names_party(party, quote):
+            return DropReason.PARTY_NOT_IN_QUOTE, f"{party!r} is not named in the quote"
+    return None
+
+
+def _check_summary(summary: str, quote: str, quote_days: set[date], published: date | None) -> str | None:
+    """Returns what in the summary the quote does not support (a day, a number), or None."""
+    days = parse_dates(summary, published=published)
+    for found in days:
+        if found.day not in quote_days:
+            return f"the summary's date {found.day.isoformat()} is not named in the quote"
+    values = [a.value for a in parse_amounts(quote)]
+    for amount in parse_amounts(summary):
+        if any(d.start < amount.end and amount.start < d.end for d in days):
+            continue  # a number inside a date was checked as the date
+        if not any(_same_value(amount.value, value) for value in values):
+            return f"the summary's {amount.text!r} is not written in the quote"
     return None
 
 

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from importlib import resources
 
 from agent.extractors import ExtractionInput
+from agent.facts import AccountNames
 from agent.grounding import grounding_sources
 from agent.offline_events import find_events
 from agent.offline_firmo import find_firmographics, find_people, find_strategic
@@ -29,7 +30,7 @@ from agent.schemas import Event, Extraction
 
 __all__ = ["OfflineExtractor", "is_relevant", "offline_version"]
 
-_CODE_VERSION = "2"  # bump when a rule changes; data-file changes change the hash by themselves
+_CODE_VERSION = "3"  # bump when a rule changes; data-file changes change the hash by themselves
 _DATA_FILES = ("locations.json", "technologies.json", "tech_lexicon.json")
 
 
@@ -59,7 +60,9 @@ class OfflineExtractor:
         meta = structured.get("meta") if isinstance(structured.get("meta"), dict) else None
         events = find_events(text, published=published)
         if doc.account_name:
-            events = [_with_company(event, doc.account_name, doc.account_aliases) for event in events]
+            names = AccountNames.of(doc.account_name, doc.account_aliases)
+            headline = names.lead(doc.title)
+            events = [_with_company(event, doc.account_name, names, headline=headline) for event in events]
         return Extraction(
             about=doc.account_name or _most_named(events),
             firmographics=find_firmographics(text, structured=structured, markup=markup),
@@ -72,12 +75,17 @@ class OfflineExtractor:
         )
 
 
-def _with_company(event: Event, account: str, aliases: tuple[str, ...]) -> Event:
-    """Names the account as the event's company when the quote names it and the rules found no company."""
-    if event.company:
+def _with_company(event: Event, account: str, names: AccountNames, *, headline: bool) -> Event:
+    """Names the account as the company of a party-less event when the quote or the headline says it is the account.
+
+    The quote must name the account as whole words ("Acme Corp" or "Acme", not "Acmeco"), or the
+    document's headline must start with its name ("Acme opens a plant in Ohio" for "The new plant
+    will employ 60 people"). An event whose rules found a company, acquirer or target keeps its
+    parties: the extraction run stores it only under the accounts they name.
+    """
+    if event.company or event.acquirer or event.target:
         return event
-    names = (account, *aliases)
-    if any(name and name.lower() in event.quote.lower() for name in names):
+    if headline or names.named_in(event.quote):
         return event.model_copy(update={"company": account[:200]})
     return event
 

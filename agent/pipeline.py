@@ -4,10 +4,14 @@ For each document about an account (its own sources, or linked by entity matchin
 extractor version has not seen with this content:
 
 1. a relevance prefilter keeps documents with nothing extractable away from the LLM;
-2. the cache (content hash + prompt version + model) answers repeated content for free;
+2. the cache answers a repeated request for free: its key covers the content hash, prompt version
+   and model, and the workspace, account name, aliases, publication date, title and URL sent;
 3. the extractor runs; the grounding check drops every item whose quote is not in the document
-   or whose numbers and dates are not in its quote, and counts what it dropped;
-4. the document's facts from this extractor are replaced in one transaction.
+   or whose numbers, dates, names and other values are not in its quote, and counts what it dropped;
+4. each account the document is about (its own account, and accounts linked by entity matching)
+   keeps only the events about it (`agent.facts.about_account`), and only its own account keeps the
+   other facts; the document's facts from this extractor are replaced in one transaction, and what
+   it stored earlier under accounts no longer linked to the document is deleted.
 
 A provider failure never changes facts: the account keeps its previous facts, marked stale
 (RELIABILITY.md L-4). Output that stays invalid after one repair is quarantined with the raw text.
@@ -27,12 +31,12 @@ from sqlalchemy.orm import Session
 
 from agent.errors import BudgetExceeded, LLMError, Quarantined
 from agent.extractors import ExtractionInput, Extractor
-from agent.facts import extraction_to_facts
+from agent.facts import AccountNames, about_account, extraction_to_facts
 from agent.grounding import ground_document
 from agent.schemas import Extraction
 from scoring.domain import Origin
 from store.db import Database, utcnow
-from store.facts import mark_account_facts_stale, replace_document_facts
+from store.facts import delete_document_facts, mark_account_facts_stale, replace_document_facts
 from store.models import (
     AccountRow,
     DocumentLinkRow,
@@ -142,17 +146,8 @@ def _work_items(session: Session, workspace: str, account_ids: Sequence[int] | N
     return out
 
 
-def _mentions(extraction: Extraction, account: AccountRow) -> Extraction:
-    """Keeps only the events that name a secondary account (a shared news item about two companies)."""
-    names = {account.name.casefold(), *(a.casefold() for a in account.aliases or ())}
-    short = {n.split()[0] for n in names if n.split()}
-
-    def hit(*values: str | None) -> bool:
-        blob = " ".join(v for v in values if v).casefold()
-        return any(n in blob for n in names) or any(f" {s} " in f" {blob} " for s in short if len(s) > 3)
-
-    events = [e for e in extraction.events if hit(e.company, e.acquirer, e.target, e.quote)]
-    return Extraction(about=account.name, events=events)
+def _names(account: AccountRow) -> AccountNames:
+    return AccountNames.of(account.name, tuple(account.aliases or ()), domain=account.domain)
 
 
 def run_extraction(
@@ -201,7 +196,9 @@ def run_extraction(
         per_account = getattr(extractor, "for_account", None)
         ext: Extractor = per_account(item.account_id) if callable(per_account) else extractor
         try:
-            extraction, cached = _extract_cached(db, ext, doc, content_hash, use_cache=use_cache, clock=clock)
+            extraction, cached = _extract_cached(
+                db, ext, doc, content_hash, workspace=workspace, use_cache=use_cache, clock=clock
+            )
         except Quarantined as exc:
             summary.quarantined += 1
             _quarantine(db, workspace, exc, doc, clock=clock)
@@ -226,10 +223,16 @@ def run_extraction(
         summary.dropped.update(grounded.counts())
         now = clock()
         with db.session() as s:
-            targets = [(item.account_id, grounded.extraction)]
+            primary = accounts[item.account_id]
+            targets = [(item.account_id, about_account(grounded.extraction, _names(primary)))]
             for other in item.secondary:
                 if other in accounts:
-                    targets.append((other, _mentions(grounded.extraction, accounts[other])))
+                    targets.append(
+                        (other, about_account(grounded.extraction, _names(accounts[other]), events_only=True))
+                    )
+            delete_document_facts(
+                s, workspace, doc.document_id, extractor=key, keep_accounts=[acc_id for acc_id, _ in targets]
+            )
             for acc_id, ex in targets:
                 facts = extraction_to_facts(
                     ex, doc=doc, workspace=workspace, account_id=acc_id, origin=origin, extractor=key, observed_at=now
@@ -267,13 +270,15 @@ def _extract_cached(
     doc: ExtractionInput,
     content_hash: str,
     *,
+    workspace: str,
     use_cache: bool,
     clock: Callable[[], datetime],
 ) -> tuple[Extraction, bool]:
     cache_key = getattr(extractor, "cache_key", None)
     if not use_cache or not callable(cache_key):
         return extractor.extract(doc), False
-    k = str(cache_key(content_hash))
+    # The answer depends on everything the request carries, so the key covers the workspace and context too.
+    k = str(cache_key(content_hash, doc=doc, workspace=workspace))
     with db.session() as s:
         hit = s.get(ExtractionCacheRow, k)
         if hit is not None:

@@ -17,9 +17,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from scoring.domain import EventType
 
 _STRICT = ConfigDict(extra="forbid")
+MIN_QUOTE_CHARS = 4
+"""The shortest quote any item may carry: a markup span such as the meta-tag content "Odoo"."""
+TEXT_QUOTE_MIN_CHARS = 12
+"""The shortest quote from the document text the grounding check keeps (shorter only as a markup span)."""
+TEXT_QUOTE_MIN_WORDS = 2
+"""The fewest words a quote from the document text must have."""
 QUOTE_DESCRIPTION = (
     "The exact words from the document that state this, copied character for character "
-    "(one sentence or phrase, at most 400 characters). Never paraphrase."
+    f"(one sentence or phrase, at least {TEXT_QUOTE_MIN_WORDS} words and {TEXT_QUOTE_MIN_CHARS} characters, "
+    "at most 400 characters). Never paraphrase."
 )
 
 
@@ -47,7 +54,7 @@ class Quoted(BaseModel):
 
     model_config = _STRICT
 
-    quote: str = Field(min_length=3, max_length=400, description=QUOTE_DESCRIPTION)
+    quote: str = Field(min_length=MIN_QUOTE_CHARS, max_length=400, description=QUOTE_DESCRIPTION)
 
 
 class TextFact(Quoted):

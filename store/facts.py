@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
@@ -39,7 +39,12 @@ def fact_from_row(row: FactRow) -> Fact:
 def replace_document_facts(
     session: Session, workspace: str, document_id: str, account_id: int, facts: Sequence[Fact], *, extractor: str
 ) -> int:
-    """Replaces what one extractor said about one document for one account; returns the number stored."""
+    """Replaces what one extractor said about one document for one account; returns the number stored.
+
+    A fact stored before under the same id keeps its earliest `observed_at`: re-extracting an edited
+    page does not make its unchanged facts (and events) look newly learned.
+    """
+    first_seen = _observed_at(session, workspace, [f.id for f in facts if f.id is not None])
     session.execute(
         delete(FactRow).where(
             FactRow.workspace_id == workspace,
@@ -55,6 +60,8 @@ def replace_document_facts(
             continue
         seen.add(f.id)
         ev = f.evidence
+        observed = f.observed_at or now
+        earlier = first_seen.get(f.id)
         session.merge(
             FactRow(
                 id=f.id,
@@ -71,13 +78,43 @@ def replace_document_facts(
                 published_at=ev.published_at if ev else None,
                 event_date=f.event_date,
                 event_key=None,
-                observed_at=f.observed_at or now,
+                observed_at=min(observed, earlier) if earlier is not None else observed,
                 confidence=f.confidence,
                 extractor=extractor,
                 stale=False,
             )
         )
     return len(seen)
+
+
+def _observed_at(session: Session, workspace: str, fact_ids: Sequence[str]) -> dict[str, datetime]:
+    """Returns when each stored fact among the ids was first observed."""
+    found: dict[str, datetime] = {}
+    ids = list(dict.fromkeys(fact_ids))
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(FactRow.id, FactRow.observed_at).where(
+                FactRow.workspace_id == workspace, FactRow.id.in_(ids[start : start + 500])
+            )
+        ).tuples()
+        for fact_id, observed in rows:
+            found[fact_id] = observed
+    return found
+
+
+def delete_document_facts(
+    session: Session, workspace: str, document_id: str, *, extractor: str, keep_accounts: Collection[int]
+) -> int:
+    """Deletes what one extractor stored for a document under accounts not in `keep_accounts`; returns how many."""
+    result = session.execute(
+        delete(FactRow).where(
+            FactRow.workspace_id == workspace,
+            FactRow.document_id == document_id,
+            FactRow.extractor == extractor,
+            FactRow.account_id.not_in(list(keep_accounts)),
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def list_facts(session: Session, workspace: str, account_ids: Iterable[int] | None = None) -> list[Fact]:

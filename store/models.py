@@ -285,7 +285,10 @@ class FactRow(Base):
 
 
 class ExtractionCacheRow(Base):
-    """Extraction output keyed by content hash + prompt version + model, so nothing runs twice."""
+    """Extraction output keyed by content, prompt version, model, workspace and the prompt values sent.
+
+    So nothing is extracted twice, and no workspace or account ever reads another one's output.
+    """
 
     __tablename__ = "extraction_cache"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from pydantic import ValidationError
 
 from agent.extractors import ExtractionInput
 from agent.grounding import (
@@ -22,6 +23,7 @@ from agent.schemas import (
     Event,
     Extraction,
     Firmographics,
+    IndustryFact,
     MoneyFact,
     Person,
     Strategic,
@@ -41,7 +43,8 @@ OTHER_DOC = "Globex Corp. agreed to acquire Initech for $300 million on June 2, 
 
 
 def _event(quote: str, **fields: object) -> Event:
-    return Event(type=fields.pop("type", "funding"), summary="Acme raised money", quote=quote, **fields)  # type: ignore[arg-type]
+    summary = fields.pop("summary", "Acme raised money")
+    return Event(type=fields.pop("type", "funding"), summary=summary, quote=quote, **fields)  # type: ignore[arg-type]
 
 
 # (case, item, expected reason or None when the item is good)
@@ -241,10 +244,13 @@ def test_founded_year_must_appear_in_the_quote() -> None:
 
 
 def test_markup_quotes_ground_firmographics_and_technographics_but_not_events() -> None:
-    html = '<script type="application/ld+json">{"@type": "Organization", "numberOfEmployees": 2800, "name": "Acme &amp; Co"}</script>'
+    html = (
+        '<script type="application/ld+json">{"@type": "Organization", "numberOfEmployees": 2800, '
+        '"name": "Acme &amp; Co"}</script><meta name="generator" content="WordPress 6.6 &amp; more">'
+    )
     extraction = Extraction(
         firmographics=Firmographics(employees=CountFact(value=2800, quote='"numberOfEmployees": 2800')),
-        technographics=Technographics(technologies=[TechFact(name="X", quote='"name": "Acme & Co"')]),
+        technographics=Technographics(technologies=[TechFact(name="WordPress", quote="WordPress 6.6 & more")]),
         events=[_event('"numberOfEmployees": 2800')],
     )
     result = ground_extraction(extraction, document_text="Acme is hiring.", document_html_text=html)
@@ -307,3 +313,119 @@ def test_parse_amounts_reads_scale_and_currency() -> None:
         for a in parse_amounts("raised US$1.2 billion and C$0.35/share, 176 Hong Kong dollars")
     ]
     assert found == [(1.2e9, "USD", "US$1.2 billion"), (0.35, "CAD", "C$0.35"), (176.0, "HKD", "176 Hong Kong dollars")]
+
+
+# --- values: what an item claims must be written in its own quote ---------------------------------------------------
+
+VALUE_DOC = DOC + (
+    " Acme makes industrial robots for car plants and runs on Amazon EC2. Contact us."
+    " Acme is a manufacturer of robots. In 2024 Acme Robotics acquired Initech Ltd."
+    " Acme will open an office in the U.S. next year."
+)
+CEO_QUOTE = "said Jane Doe,\nChief Executive Officer of Acme"
+PLANT_QUOTE = "It opens a new plant in Austin, Texas on Monday."
+DEAL_QUOTE = "In 2024 Acme Robotics acquired Initech Ltd."
+Item = Event | IndustryFact | Person | TechFact | TextFact
+
+
+def _leader(quote: str, **fields: object) -> Event:
+    return _event(quote, type="leadership_change", **fields)
+
+
+VALUE_TABLE: list[tuple[str, Item, DropReason | None]] = [
+    ("industry inferred, not stated", IndustryFact(value="software", quote="Acme makes industrial robots"), DropReason.INDUSTRY_NOT_IN_QUOTE),
+    ("industry on a one-word quote", IndustryFact(value="software", quote="Acme"), DropReason.QUOTE_TOO_SHORT),
+    ("industry stated by a synonym", IndustryFact(value="manufacturing", quote="Acme is a manufacturer of robots"), None),
+    ("person not named", Person(name="Jane Roe", title="Chief Financial Officer", quote="Acme Robotics today announced"), DropReason.PERSON_NOT_IN_QUOTE),
+    ("person on a two-word scrap", Person(name="Jane Roe", title="Chief Financial Officer", quote="The company"), DropReason.QUOTE_TOO_SHORT),
+    ("title not stated", Person(name="Jane Doe", title="Chief Financial Officer", quote=CEO_QUOTE), DropReason.ROLE_NOT_IN_QUOTE),
+    ("title as an acronym", Person(name="Jane Doe", title="CEO", quote=CEO_QUOTE), None),
+    ("role on a one-word quote", _leader("Acme", role="Chief Executive Officer"), DropReason.QUOTE_TOO_SHORT),
+    ("role not stated", _leader("Acme Robotics today announced", role="Chief Executive Officer"), DropReason.ROLE_NOT_IN_QUOTE),
+    ("event person not named", _leader(CEO_QUOTE, person="John Smith", role="CEO"), DropReason.PERSON_NOT_IN_QUOTE),
+    ("event person and role stated", _leader(CEO_QUOTE, person="Jane Doe", role="Chief Executive Officer"), None),
+    (
+        "summary invents an amount and a date",
+        _event("Acme Robotics today announced", summary="Acme raised $900 million on 2025-01-01"),
+        DropReason.SUMMARY_NOT_IN_QUOTE,
+    ),
+    (
+        "summary invents a date only",
+        _event("Acme Robotics today announced it has raised\n$25 million", summary="Acme raised $25 million on 2025-01-01"),
+        DropReason.SUMMARY_NOT_IN_QUOTE,
+    ),
+    (
+        "summary restates the quote's amount and day",
+        _event("Acme Robotics today announced it has raised\n$25 million", summary="Acme raised $25M on 2025-07-28"),
+        None,
+    ),
+    ("location not named", _event(PLANT_QUOTE, type="expansion", location="Dallas, Texas"), DropReason.LOCATION_NOT_IN_QUOTE),
+    ("location named", _event(PLANT_QUOTE, type="expansion", location="Austin, Texas"), None),
+    (
+        "country by another of its names",
+        _event("Acme will open an office in the U.S. next year.", type="expansion", location="United States"),
+        None,
+    ),
+    ("acquirer not named", _event(DEAL_QUOTE, type="acquisition", acquirer="Globex", target="Initech"), DropReason.PARTY_NOT_IN_QUOTE),
+    ("target not named", _event(DEAL_QUOTE, type="acquisition", acquirer="Acme Robotics", target="Hooli"), DropReason.PARTY_NOT_IN_QUOTE),
+    ("parties named, legal suffixes aside", _event(DEAL_QUOTE, type="acquisition", acquirer="Acme Robotics Inc.", target="Initech"), None),
+    ("technology not named", TechFact(name="Salesforce", quote="Acme makes industrial robots"), DropReason.TECHNOLOGY_NOT_IN_QUOTE),
+    ("technology named by a product of its family", TechFact(name="AWS", quote="runs on Amazon EC2"), None),
+    ("one long word is too short", TextFact(value="manufacturer", quote="manufacturer"), DropReason.QUOTE_TOO_SHORT),
+]  # fmt: skip
+
+
+def _place_any(item: Item) -> Extraction:
+    if isinstance(item, Event):
+        return Extraction(events=[item])
+    if isinstance(item, IndustryFact):
+        return Extraction(firmographics=Firmographics(industry=item))
+    if isinstance(item, Person):
+        return Extraction(people=[item])
+    if isinstance(item, TechFact):
+        return Extraction(technographics=Technographics(technologies=[item]))
+    return Extraction(strategic=Strategic(priorities=[item]))
+
+
+@pytest.mark.parametrize(("case", "item", "reason"), VALUE_TABLE, ids=[row[0] for row in VALUE_TABLE])
+def test_grounding_drops_values_their_quote_does_not_state(case: str, item: Item, reason: DropReason | None) -> None:
+    assert check_fact_quote(item.quote, VALUE_DOC), case  # every quote here is really in the document
+    result = ground_extraction(_place_any(item), document_text=VALUE_DOC, published_at=PUBLISHED)
+    assert [d.reason for d in result.dropped] == ([reason] if reason else []), case
+    assert result.kept == (0 if reason else 1)
+
+
+def test_a_quote_below_the_schema_floor_is_invalid() -> None:
+    with pytest.raises(ValidationError):
+        Person(name="Jane Roe", title="Chief Financial Officer", quote="the")
+
+
+@pytest.mark.parametrize(
+    ("html", "reason"),
+    [
+        ('<meta name="generator" content="Odoo">', None),
+        ('<script type="application/ld+json">{"name": "Odoo"}</script>', None),
+        ("<div>Built with Odoo</div>", DropReason.QUOTE_TOO_SHORT),
+    ],
+)
+def test_short_markup_quotes_count_only_as_json_ld_or_meta_spans(html: str, reason: DropReason | None) -> None:
+    extraction = Extraction(technographics=Technographics(technologies=[TechFact(name="Odoo", quote="Odoo")]))
+    result = ground_extraction(extraction, document_text="Acme is hiring engineers.", document_html_text=html)
+    assert [d.reason for d in result.dropped] == ([reason] if reason else [])
+
+
+@pytest.mark.parametrize(
+    ("name", "quote", "reason"),
+    [
+        ("HubSpot", "https://js.hs-scripts.com/123.js", None),  # the markup fingerprints HubSpot
+        ("SAP", "https://js.hs-scripts.com/123.js", DropReason.TECHNOLOGY_NOT_IN_QUOTE),
+        ("HubSpot", "Acme is hiring engineers", DropReason.TECHNOLOGY_NOT_IN_QUOTE),  # a text quote borrows nothing
+    ],
+)
+def test_a_technology_is_named_in_its_quote_or_fingerprinted_by_the_markup_it_quotes(
+    name: str, quote: str, reason: DropReason | None
+) -> None:
+    html = '<script src="https://js.hs-scripts.com/123.js"></script>'
+    extraction = Extraction(technographics=Technographics(technologies=[TechFact(name=name, quote=quote)]))
+    result = ground_extraction(extraction, document_text="Acme is hiring engineers.", document_html_text=html)
+    assert [d.reason for d in result.dropped] == ([reason] if reason else [])

@@ -132,7 +132,7 @@ def test_fingerprint_file_is_wappalyzer_format_with_a_tech_category_for_every_ca
 def test_offline_version_hashes_the_data_files() -> None:
     assert offline_version() == OfflineExtractor().version
     assert offline_version() != offline_version(files=("locations.json",))
-    assert offline_version().startswith("2+") and len(offline_version()) == 14
+    assert offline_version().startswith("3+") and len(offline_version()) == 14
 
 
 def test_extraction_of_a_page_with_markup_passes_grounding_entirely() -> None:

@@ -26,7 +26,7 @@ def test_version_is_the_first_12_hex_digits_of_the_texts_sha256(name: str) -> No
     ("name", "placeholders"),
     [
         ("extraction.system", set()),
-        ("extraction.user", {"account", "aliases", "title", "url", "published", "data"}),
+        ("extraction.user", {"account", "aliases", "published", "data"}),
         ("repair", {"error"}),
         ("json_schema", {"schema"}),
     ],
