@@ -134,5 +134,9 @@ class OpportunityImportOut(BaseModel):
     unchanged: int
     linked_to_accounts: int
     account_not_found: int
-    outcomes: dict[str, int]
+    outcomes: dict[str, int] = Field(description="Stored deals per outcome.")
     rejected: list[dict[str, Any]]
+    unmatched: list[dict[str, Any]] = Field(
+        default_factory=list, description="Deals whose account is unknown or ambiguous."
+    )
+    warnings: list[dict[str, Any]] = Field(default_factory=list)

@@ -30,7 +30,7 @@ from scoring.weights import WeightProposal, propose_weights
 from store.accounts import account_from_row, list_accounts
 from store.facts import document_clusters, list_facts
 from store.icps import active_icp
-from store.opportunities import OpportunityFacts, opportunity_facts
+from store.opportunities import OpportunityFacts, opportunity_facts, unlinked_reasons
 
 _CHUNK = 500  # ids per IN (...) query, well under SQLite's limit on bound variables
 
@@ -139,9 +139,17 @@ def load_history(svc: Services, *, config: IcpConfig) -> LoadedHistory:
     outcomes = Counter(o.outcome for o in opps)
     usable = [o for o in closed if o.account_id is not None and o.account_id in histories]
     if not usable:
+        if closed:
+            with svc.db.session() as s:
+                reasons = unlinked_reasons(s, svc.workspace)
+            why = "; ".join(f"{reason} ({n} deal{'s' if n != 1 else ''})" for reason, n in reasons.most_common(5))
+            raise ValidationDataError(
+                f"{len(closed)} closed deals are stored but none is linked to an account: {why}. "
+                "Import the accounts (icp accounts import); deals imported earlier are linked then."
+            )
         raise ValidationDataError(
-            "no closed (won or lost) opportunities linked to accounts: import accounts and opportunities first "
-            "(icp accounts import, icp opportunities import)"
+            "no closed (won or lost) opportunities yet: import them with icp opportunities import "
+            "(open deals are kept but do not count)"
         )
     profiles: dict[tuple[int, int], Profile] = {}
     cache: dict[tuple[int, int, date | None], tuple[float, str, list[int]]] = {}

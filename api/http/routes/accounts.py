@@ -7,15 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from sqlalchemy import func, select
 
 from api.http.deps import AccountId, Svc, WriteSvc
 from api.http.errors import ERROR_RESPONSES, ApiError
 from api.http.schemas import AccountOut, AccountPage, ExplanationOut, ImportOut
 from api.ops.accounts import import_accounts
 from scoring.domain import Tier
-from store.accounts import account_from_row, get_account, list_accounts
+from store.accounts import account_from_row, get_account
 from store.models import AccountRow, ScoreRow
-from store.scores import get_explanation, list_scores
+from store.scores import count_scores, get_explanation, list_scores
 
 router = APIRouter(prefix="/accounts", tags=["accounts"], responses=ERROR_RESPONSES)
 # imports live under their own path so that /accounts/{id} never shadows them
@@ -43,25 +44,34 @@ def list_accounts_route(
     max_fit: Annotated[float | None, Query(ge=0, le=100)] = None,
     scored: Annotated[bool | None, Query(description="Only scored (true) or unscored (false) accounts.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> AccountPage:
-    """Returns accounts with their tier and fit; filters by tier and fit range."""
+    """Returns accounts with their tier and fit; filters by tier and fit range (paged in SQL)."""
+    filtered = bool(tier) or min_fit is not None or max_fit is not None
     with svc.db.session() as s:
+        unscored = (
+            select(AccountRow)
+            .where(AccountRow.workspace_id == svc.workspace)
+            .where(~AccountRow.id.in_(select(ScoreRow.account_id).where(ScoreRow.workspace_id == svc.workspace)))
+            .order_by(AccountRow.name_key, AccountRow.id)
+        )
+        n_unscored = (
+            0
+            if filtered or scored is True
+            else int(s.scalar(select(func.count()).select_from(unscored.subquery())) or 0)
+        )
         if scored is False:
-            scored_ids = {a.id for a, _ in list_scores(s, svc.workspace)}
-            rows = [r for r in list_accounts(s, svc.workspace) if r.id not in scored_ids]
-            page = rows[offset : offset + limit]
-            return AccountPage(items=[_out(r, None) for r in page], total=len(rows), limit=limit, offset=offset)
-        pairs = list_scores(s, svc.workspace, tiers=tier, min_fit=min_fit, max_fit=max_fit)
-        if scored is None and not tier and min_fit is None and max_fit is None:
-            scored_ids = {a.id for a, _ in pairs}
-            unscored = [(r, None) for r in list_accounts(s, svc.workspace) if r.id not in scored_ids]
-            all_pairs: list[tuple[AccountRow, ScoreRow | None]] = [*pairs, *unscored]
-        else:
-            all_pairs = list(pairs)
-        page_pairs = all_pairs[offset : offset + limit]
+            rows = s.scalars(unscored.offset(offset).limit(limit))
+            return AccountPage(items=[_out(r, None) for r in rows], total=n_unscored, limit=limit, offset=offset)
+        n_scored = count_scores(s, svc.workspace, tiers=tier, min_fit=min_fit, max_fit=max_fit)
+        page: list[tuple[AccountRow, ScoreRow | None]] = list(
+            list_scores(s, svc.workspace, tiers=tier, min_fit=min_fit, max_fit=max_fit, limit=limit, offset=offset)
+        )
+        if len(page) < limit and n_unscored:  # scored accounts first, then the unscored ones
+            start = max(0, offset - n_scored)
+            page += [(r, None) for r in s.scalars(unscored.offset(start).limit(limit - len(page)))]
         return AccountPage(
-            items=[_out(a, sc) for a, sc in page_pairs], total=len(all_pairs), limit=limit, offset=offset
+            items=[_out(a, sc) for a, sc in page], total=n_scored + n_unscored, limit=limit, offset=offset
         )
 
 

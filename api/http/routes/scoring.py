@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from api.http.deps import Svc, WriteSvc
@@ -47,23 +48,27 @@ async def opportunities_import_route(
     svc: WriteSvc, file: Annotated[UploadFile, File(description="CSV of opportunities.")]
 ) -> OpportunityImportOut:
     """Imports opportunities; rejected rows come back with reasons."""
-    parsed = parse_opportunities_csv(await file.read())
-    with svc.db.session() as s:
-        counts = upsert_opportunities(s, svc.workspace, (p.opportunity for p in parsed.opportunities))
-    outcomes: dict[str, int] = {}
-    for p in parsed.opportunities:
-        outcomes[p.opportunity.outcome.value] = outcomes.get(p.opportunity.outcome.value, 0) + 1
-    return OpportunityImportOut(
-        rows_read=parsed.rows_read,
-        landed=len(parsed.opportunities),
-        created=counts.created,
-        updated=counts.updated,
-        unchanged=counts.unchanged,
-        linked_to_accounts=counts.linked,
-        account_not_found=counts.unlinked,
-        outcomes=outcomes,
-        rejected=[{"row": e.row, "reason": e.reason} for e in parsed.errors],
-    )
+    data = await file.read()
+
+    def work() -> OpportunityImportOut:
+        parsed = parse_opportunities_csv(data)
+        with svc.db.session() as s:
+            counts = upsert_opportunities(s, svc.workspace, parsed.opportunities)
+        return OpportunityImportOut(
+            rows_read=parsed.rows_read,
+            landed=len(parsed.opportunities),
+            created=counts.created,
+            updated=counts.updated,
+            unchanged=counts.unchanged,
+            linked_to_accounts=counts.linked,
+            account_not_found=counts.unlinked,
+            outcomes=counts.outcomes,
+            rejected=[{"row": e.row, "reason": e.reason} for e in parsed.errors],
+            unmatched=[{"row": r, "reason": m} for r, m in counts.unmatched],
+            warnings=[{"row": r, "reason": m} for r, m in counts.warnings],
+        )
+
+    return await run_in_threadpool(work)
 
 
 @router.get("/validation", response_model=ValidationReport, summary="Validate the ICP against win/loss history")
