@@ -132,7 +132,10 @@ def upsert_contacts(
     now: datetime | None = None,
 ) -> ContactImport:
     """Inserts or updates (account id, person) pairs, matching by e-mail, then by name within the account."""
+    from store.accounts import lock_workspace
+
     pairs = list(items)
+    lock_workspace(session, workspace)  # read-then-insert: two imports must not both insert a person
     rows = list(session.scalars(select(ContactRow).where(ContactRow.workspace_id == workspace)))
     by_email = {r.email.casefold(): r for r in rows if r.email}
     by_name = {(r.account_id, person_key(r.name)): r for r in rows}
